@@ -1,0 +1,166 @@
+"""Every error braidflow raises on purpose, in one hierarchy.
+
+    BraidflowError                      (alias MetaflowException)
+    ├── ConfigError(ValueError)         bad settings, unknown backend URL
+    ├── FlowDefinitionError(ValueError) the flow file cannot run; names file, line, step
+    ├── ParameterError(ValueError)      a bad or missing parameter value on the command line
+    ├── CommandError(ValueError)        bad CLI usage that click cannot see
+    ├── InvalidPathspecError(ValueError)        (alias MetaflowInvalidPathspec)
+    ├── NotFoundError(LookupError)              (alias MetaflowNotFound)
+    │   └── NamespaceMismatchError              (alias MetaflowNamespaceMismatch)
+    ├── ArtifactError                   a blob is missing or corrupt, or a value cannot be stored
+    ├── MergeArtifactsError(ValueError)
+    │   ├── UnhandledInMergeArtifactsError      (alias UnhandledInMergeArtifactsException)
+    │   └── MissingInMergeArtifactsError        (alias MissingInMergeArtifactsException)
+    ├── TaskFailedError                 a task of the run failed (the run exits 1)
+    ├── TagError(ValueError)            removing a system tag, an invalid tag
+    └── ExternalCommandFailed           a subprocess the user asked for failed
+
+A user's own exception raised inside a step is never wrapped into one of these.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class BraidflowError(Exception):
+    """Base of every error braidflow raises on purpose."""
+
+    reason: ClassVar[str] = "INTERNAL"  # ErrorInfo.reason on the wire
+    exit_code: ClassVar[int] = 1
+    headline: ClassVar[str] = "error"
+
+
+class ConfigError(BraidflowError, ValueError):
+    """Settings, a profile or a backend URL are invalid."""
+
+    reason = "INVALID_CONFIG"
+    exit_code = 2
+
+
+class FlowDefinitionError(BraidflowError, ValueError):
+    """The flow file cannot run. Always names file, line and step."""
+
+    reason = "INVALID_FLOW"
+    exit_code = 2
+
+    def __init__(self, problem: str, fix: str = "", *, path: str, line: int, step: str | None) -> None:
+        where = f"{path}:{line}"
+        if step:
+            where += f" in step '{step}'"
+        message = f"{where}: {problem}."
+        if fix:
+            message += f" {fix}"
+        super().__init__(message)
+        self.problem, self.fix = problem, fix
+        self.path, self.line, self.step = path, line, step
+
+
+class ParameterError(BraidflowError, ValueError):
+    """A parameter value is missing, unknown or of the wrong type."""
+
+    reason = "INVALID_ARGUMENT"
+    exit_code = 2
+
+    def __init__(self, message: str, *, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class CommandError(BraidflowError, ValueError):
+    """The command line asks for something impossible (a missing run, a bad combination)."""
+
+    reason = "INVALID_ARGUMENT"
+    exit_code = 2
+
+
+class InvalidPathspecError(BraidflowError, ValueError):
+    """A pathspec has the wrong number of parts or an empty part."""
+
+    reason = "INVALID_ARGUMENT"
+    exit_code = 2
+
+    def __init__(self, message: str, *, pathspec: str) -> None:
+        super().__init__(message)
+        self.pathspec = pathspec
+
+
+class NotFoundError(BraidflowError, LookupError):
+    """A flow, run, step, task or artifact does not exist."""
+
+    reason = "NOT_FOUND"
+
+    def __init__(self, message: str, *, pathspec: str = "") -> None:
+        super().__init__(message)
+        self.pathspec = pathspec
+
+    def __str__(self) -> str:  # LookupError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class NamespaceMismatchError(NotFoundError):
+    """The object exists but is outside the current namespace."""
+
+    reason = "NAMESPACE_MISMATCH"
+
+    def __init__(self, message: str, *, pathspec: str = "", namespace: str | None = None) -> None:
+        super().__init__(message, pathspec=pathspec)
+        self.namespace = namespace
+
+
+class ArtifactError(BraidflowError):
+    """An artifact cannot be stored (unpicklable) or read back (blob missing or corrupt)."""
+
+    reason = "DATA_LOSS"
+
+    def __init__(self, message: str, *, artifact: str = "", pathspec: str = "") -> None:
+        super().__init__(message)
+        self.artifact, self.pathspec = artifact, pathspec
+
+
+class MergeArtifactsError(BraidflowError, ValueError):
+    """merge_artifacts() cannot merge the inputs of a join."""
+
+    reason = "FAILED_PRECONDITION"
+
+    def __init__(self, message: str, *, artifacts: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.artifacts = artifacts
+
+
+class UnhandledInMergeArtifactsError(MergeArtifactsError):
+    """Inputs of a join disagree on an artifact's value and the join did not set it."""
+
+
+class MissingInMergeArtifactsError(MergeArtifactsError):
+    """An artifact named in include= is not present in any input."""
+
+
+class TaskFailedError(BraidflowError):
+    """A task of the run failed; the run is marked failed."""
+
+    reason = "ABORTED"
+
+    def __init__(self, message: str, *, pathspec: str = "") -> None:
+        super().__init__(message)
+        self.pathspec = pathspec
+
+
+class TagError(BraidflowError, ValueError):
+    """A tag operation is not allowed (system tags are protected) or a tag is invalid."""
+
+    reason = "FAILED_PRECONDITION"
+
+
+class ExternalCommandFailed(BraidflowError):
+    """A subprocess braidflow or the user started exited with an error."""
+
+
+# Metaflow's names, so ported code that catches them keeps working.
+MetaflowException = BraidflowError
+MetaflowNotFound = NotFoundError
+MetaflowNamespaceMismatch = NamespaceMismatchError
+MetaflowInvalidPathspec = InvalidPathspecError
+UnhandledInMergeArtifactsException = UnhandledInMergeArtifactsError
+MissingInMergeArtifactsException = MissingInMergeArtifactsError

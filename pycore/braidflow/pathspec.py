@@ -1,0 +1,73 @@
+"""Pathspecs `Flow/Run/Step/Task/artifact`: the only code that splits on "/"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from braidflow.exceptions import InvalidPathspecError
+
+LEVELS = ("flow", "run", "step", "task", "artifact")
+
+
+@dataclass(frozen=True, slots=True)
+class Pathspec:
+    """A parsed pathspec; trailing components are None above the artifact level."""
+
+    flow: str
+    run: str | None = None
+    step: str | None = None
+    task: str | None = None
+    artifact: str | None = None
+
+    @classmethod
+    def parse(cls, text: str, *, level: str | None = None) -> Pathspec:
+        """Parse `text`; with `level` ("run", "task", ...) the depth must match exactly.
+
+        Raises:
+            InvalidPathspecError: empty parts, too many parts, or the wrong depth for `level`.
+        """
+        parts = text.split("/") if isinstance(text, str) else []
+        if not parts or any(not p for p in parts) or len(parts) > len(LEVELS):
+            raise InvalidPathspecError(
+                f"invalid pathspec {text!r}: expected Flow/Run/Step/Task/artifact with no empty part",
+                pathspec=str(text),
+            )
+        if level is not None:
+            want = LEVELS.index(level) + 1
+            if len(parts) != want:
+                shape = "/".join(p.capitalize() for p in LEVELS[:want])
+                raise InvalidPathspecError(
+                    f"invalid pathspec {text!r} for a {level}: expected {want} part(s), {shape}",
+                    pathspec=text,
+                )
+        return cls(*parts)
+
+    @property
+    def components(self) -> list[str]:
+        """The non-empty components, flow first."""
+        return [p for p in (self.flow, self.run, self.step, self.task, self.artifact) if p is not None]
+
+    @property
+    def level(self) -> str:
+        """Which kind of object this pathspec names ("flow" ... "artifact")."""
+        return LEVELS[len(self.components) - 1]
+
+    def parent(self) -> Pathspec | None:
+        """The pathspec one level up, or None for a flow."""
+        parts = self.components
+        return Pathspec(*parts[:-1]) if len(parts) > 1 else None
+
+    def child(self, name: str) -> Pathspec:
+        """The pathspec one level down."""
+        parts = self.components
+        if len(parts) >= len(LEVELS):
+            raise InvalidPathspecError(f"an artifact pathspec has no children: {self}", pathspec=str(self))
+        return Pathspec(*parts, name)
+
+    def __str__(self) -> str:
+        return "/".join(self.components)
+
+
+def join(*parts: object) -> str:
+    """Build a pathspec string from its components."""
+    return "/".join(str(p) for p in parts)

@@ -1,0 +1,112 @@
+"""One frozen Settings, resolved once: environment > config-file profile > defaults.
+
+Zero configuration: metadata in `.braidflow/metadata.db` (SQLite) and artifacts in
+`.braidflow/data/`, where `.braidflow/` is the nearest such directory walking up from the
+working directory (an empty one counts), else created in the working directory.
+
+Overrides, each an environment variable or a key of the same name in the profile file
+`$BRAIDFLOW_HOME/config.json` (`config_<profile>.json` when `BRAIDFLOW_PROFILE` is set;
+`BRAIDFLOW_HOME` defaults to `~/.braidflowconfig`):
+
+- `BRAIDFLOW_ROOT`: the directory that holds `.braidflow/` (skips the walk up).
+- `BRAIDFLOW_METADATA`: `local`, `local@/dir`, or a URL such as `sqlite:///abs/path.db`.
+- `BRAIDFLOW_DATASTORE`: a blob store URL such as `file:///abs/dir`.
+- `BRAIDFLOW_USER`: the username recorded on runs (else `USER`, `LOGNAME`).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from braidflow.exceptions import ConfigError
+
+STORE_DIR = ".braidflow"
+KEYS = ("BRAIDFLOW_ROOT", "BRAIDFLOW_METADATA", "BRAIDFLOW_DATASTORE", "BRAIDFLOW_USER")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Where metadata and artifacts live and who is running."""
+
+    metadata_url: str
+    datastore_url: str
+    username: str
+    profile: str | None = None
+
+    @classmethod
+    def resolve(cls, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
+        """Resolve settings from `env` (default os.environ), the profile file and defaults."""
+        env = os.environ if env is None else env
+        values = {**_profile_values(env), **{k: env[k] for k in KEYS if env.get(k)}}
+        root = _store_root(values.get("BRAIDFLOW_ROOT"), cwd or Path.cwd())
+        metadata = metadata_url_from_spec(values.get("BRAIDFLOW_METADATA") or "local", root)
+        datastore = values.get("BRAIDFLOW_DATASTORE") or (root / "data").as_uri()
+        return cls(
+            metadata_url=metadata,
+            datastore_url=datastore,
+            username=values.get("BRAIDFLOW_USER") or _username(env),
+            profile=env.get("BRAIDFLOW_PROFILE") or None,
+        )
+
+
+def metadata_url_from_spec(spec: str, default_root: Path) -> str:
+    """Turn a Metaflow-style provider spec into a metadata URL.
+
+    `local` uses the default store, `local@/dir` the `.braidflow/` in (or at) /dir, a bare path
+    is the same as `local@path`, and anything with a scheme (`sqlite:///...`) passes through.
+    """
+    if spec == "local":
+        return sqlite_url(default_root)
+    if spec.startswith("local@"):
+        return sqlite_url(_store_root(spec[len("local@") :], default_root))
+    if "://" in spec:
+        return spec.removeprefix("service@")
+    return sqlite_url(_store_root(spec, default_root))
+
+
+def sqlite_url(store: Path) -> str:
+    """The metadata URL of the SQLite database inside a `.braidflow/` directory."""
+    return f"sqlite:///{(store / 'metadata.db').as_posix().lstrip('/')}"
+
+
+def _store_root(explicit: str | None, cwd: Path) -> Path:
+    if explicit:
+        path = Path(explicit).expanduser().resolve()
+        return path if path.name == STORE_DIR else path / STORE_DIR
+    for directory in (cwd, *cwd.parents):
+        candidate = directory / STORE_DIR
+        if candidate.is_dir():
+            return candidate
+    return cwd.resolve() / STORE_DIR
+
+
+def _profile_values(env: Mapping[str, str]) -> dict[str, str]:
+    home = Path(env.get("BRAIDFLOW_HOME") or Path.home() / ".braidflowconfig")
+    profile = env.get("BRAIDFLOW_PROFILE")
+    path = home / (f"config_{profile}.json" if profile else "config.json")
+    if not path.exists():
+        if profile:
+            raise ConfigError(f"profile {profile!r} not found: {path} does not exist")
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a JSON object")
+    return {k: str(v) for k, v in data.items() if k in KEYS}
+
+
+def _username(env: Mapping[str, str]) -> str:
+    for key in ("USER", "LOGNAME", "USERNAME"):
+        if env.get(key):
+            return env[key]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
