@@ -1,0 +1,32 @@
+"""The `@step` decorator: marks a FlowSpec method as a step of the graph."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+StepT = TypeVar("StepT", bound=Callable[..., Any])
+
+STEP_MARK = "__braidflow_step__"
+
+
+def step(func: StepT) -> StepT:
+    """Declare a FlowSpec method as a step.
+
+    The runtime reads the graph from source, so `@step` only marks the function; the
+    transition is whatever `self.next(...)` the step ends with.
+
+    Example:
+        @step
+        def start(self):
+            self.x = 1
+            self.next(self.end)
+    """
+    setattr(func, STEP_MARK, True)
+    if not hasattr(func, "decorators"):
+        func.decorators = []  # type: ignore[attr-defined]
+    return func
+
+
+def is_step(obj: object) -> bool:
+    """Whether `obj` is a function marked by `@step`."""
+    return bool(getattr(obj, STEP_MARK, False))
