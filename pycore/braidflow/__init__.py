@@ -1,3 +1,52 @@
-"""braidflow: workflows for data scientists in Python and R."""
+"""braidflow: workflows for data scientists in Python and R, with Metaflow's API.
+
+    FlowSpec subclass  --run-->  Run  Flow/Run
+                                  └── Step  Flow/Run/step
+                                       └── Task  Flow/Run/step/task      (attempts 0, 1, ...)
+                                            └── DataArtifact  Flow/Run/step/task/name
+
+Author flows with `FlowSpec`, `@step`, `Parameter`, `IncludeFile` and `current`; read results
+back with the client objects `Metaflow`, `Flow`, `Run`, `Step`, `Task` and `DataArtifact`.
+"""
+
+from braidflow.client import (
+    DataArtifact,
+    Flow,
+    Metaflow,
+    MetaflowData,
+    Run,
+    Step,
+    Task,
+    default_namespace,
+    get_metadata,
+    get_namespace,
+    metadata,
+    namespace,
+)
+from braidflow.flow.current import current
+from braidflow.flow.parameter import IncludeFile, JSONType, Parameter
+from braidflow.flow.spec import FlowSpec
+from braidflow.flow.step import step
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "DataArtifact",
+    "Flow",
+    "FlowSpec",
+    "IncludeFile",
+    "JSONType",
+    "Metaflow",
+    "MetaflowData",
+    "Parameter",
+    "Run",
+    "Step",
+    "Task",
+    "current",
+    "default_namespace",
+    "get_metadata",
+    "get_namespace",
+    "metadata",
+    "namespace",
+    "step",
+]

@@ -13,6 +13,7 @@
     │   ├── UnhandledInMergeArtifactsError      (alias UnhandledInMergeArtifactsException)
     │   └── MissingInMergeArtifactsError        (alias MissingInMergeArtifactsException)
     ├── TaskFailedError                 a task of the run failed (the run exits 1)
+    ├── TaskKilledError                 a task's process died without recording its outcome
     ├── TagError(ValueError)            removing a system tag, an invalid tag
     └── ExternalCommandFailed           a subprocess the user asked for failed
 
@@ -145,6 +146,12 @@ class TaskFailedError(BraidflowError):
     def __init__(self, message: str, *, pathspec: str = "") -> None:
         super().__init__(message)
         self.pathspec = pathspec
+
+
+class TaskKilledError(BraidflowError):
+    """A task's process died without recording its outcome (a signal, os._exit, Ctrl-C)."""
+
+    reason = "ABORTED"
 
 
 class TagError(BraidflowError, ValueError):

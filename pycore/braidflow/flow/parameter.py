@@ -152,7 +152,11 @@ class IncludeFile(Parameter):
         self.encoding = encoding
 
     def resolve(self, given: str | None) -> Any:
-        path = given if given is not None else os.environ.get(self.env_var, self.default)
+        path = given if given is not None else os.environ.get(self.env_var)
+        if path is None and self.default is not None:
+            if not self.required and not Path(self.default).expanduser().exists():
+                return None  # an optional file that is not there
+            path = self.default
         if path is None:
             if self.required:
                 raise ParameterError(

@@ -1,0 +1,121 @@
+"""`run`, `resume` and the internal `_task` command of a flow's CLI."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Callable
+
+import click
+
+from braidflow.exceptions import ParameterError
+from braidflow.flow.parameter import Parameter, parameters_of
+from braidflow.flow.spec import FlowSpec
+from braidflow.runtime.runner import RunOptions, bind, resume_flow, run_flow
+from braidflow.runtime.task import TaskOptions, execute_task
+
+F = Callable[..., Any]
+
+
+def run_options(func: F) -> F:
+    """The options `run` and `resume` share."""
+    options = [
+        click.option("--max-workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
+                     help="How many tasks run at once."),
+        click.option("--max-num-splits", type=click.IntRange(min=1), default=100, show_default=True,
+                     help="Refuse a foreach wider than this."),
+        click.option("--tag", "tags", multiple=True, help="A user tag for the run (repeatable)."),
+        click.option("--run-id-file", type=click.Path(dir_okay=False), default=None,
+                     help="Write the run id to this file before the first task starts."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _run_options(obj: Any, opts: dict[str, Any]) -> RunOptions:
+    return RunOptions(
+        max_workers=opts["max_workers"],
+        max_num_splits=opts["max_num_splits"],
+        tags=tuple(opts["tags"]),
+        run_id_file=opts["run_id_file"],
+        quiet=obj.quiet,
+    )
+
+
+class _ParameterType(click.ParamType):
+    """Parses a parameter's text with the Parameter's own rules, so errors read the same everywhere."""
+
+    def __init__(self, param: Parameter) -> None:
+        self.param = param
+        self.name = "FILE" if param.__class__.__name__ == "IncludeFile" else _metavar(param)
+
+    def convert(self, value: Any, option: Any, ctx: Any) -> Any:
+        return value  # checked by Parameter.resolve before anything runs
+
+
+def _metavar(param: Parameter) -> str:
+    return getattr(param.type, "__name__", "JSON").upper()
+
+
+def make_run_command(flow_cls: type[FlowSpec]) -> click.Command:
+    """`run`, with one `--<name>` option per Parameter of the flow."""
+    params = parameters_of(flow_cls)
+
+    @click.command("run")
+    @run_options
+    @click.pass_obj
+    def run(obj: Any, **opts: Any) -> None:
+        """Run the flow from start to end."""
+        graph = obj.checked_graph()
+        values = _parameter_values(params, opts)
+        binding = bind(obj.flow_cls, graph, obj.settings)
+        outcome = run_flow(binding, values, _run_options(obj, opts), obj.settings.datastore_url)
+        sys.exit(0 if outcome.succeeded else 1)
+
+    for attr, param in params.items():
+        text = param.help or ""
+        if param.has_default and param.show_default and not callable(param.default):
+            text += f"  [default: {param.default}]"
+        if param.required:
+            text += "  [required]"
+        run.params.append(click.Option([f"--{param.name}", f"param_{attr}"], type=_ParameterType(param),
+                                       default=None, help=text.strip()))
+    return run
+
+
+def _parameter_values(params: dict[str, Parameter], opts: dict[str, Any]) -> dict[str, Any]:
+    values = {}
+    for attr, param in params.items():
+        try:
+            values[attr] = param.resolve(opts.get(f"param_{attr}"))
+        except ParameterError as exc:
+            raise click.BadParameter(str(exc), param_hint=f"'--{param.name}'") from None
+    return values
+
+
+@click.command("resume")
+@click.argument("step", required=False)
+@click.option("--origin-run-id", default=None, help="The run to resume (default: your latest run of this flow).")
+@run_options
+@click.pass_obj
+def resume(obj: Any, step: str | None, origin_run_id: str | None, **opts: Any) -> None:
+    """Re-run a run from STEP (default: where it failed), reusing every task that finished before."""
+    graph = obj.checked_graph()
+    binding = bind(obj.flow_cls, graph, obj.settings)
+    outcome = resume_flow(binding, origin_run_id, step, _run_options(obj, opts), obj.settings.datastore_url)
+    sys.exit(0 if outcome.succeeded else 1)
+
+
+def add_task_command(group: click.Group) -> None:
+    """`_task PATHSPEC`: execute one attempt of an existing task in this process (for launchers)."""
+
+    @group.command("_task", hidden=True)
+    @click.argument("pathspec")
+    @click.option("--attempt", type=int, default=0)
+    @click.option("--max-num-splits", type=int, default=100)
+    @click.pass_obj
+    def task(obj: Any, pathspec: str, attempt: int, max_num_splits: int) -> None:
+        binding = bind(obj.flow_cls, obj.graph, obj.settings)
+        ok = execute_task(binding, pathspec, attempt, TaskOptions(max_num_splits=max_num_splits))
+        sys.exit(0 if ok else 1)

@@ -1,0 +1,40 @@
+"""Artifact storage: blob stores chosen by URL scheme, and the content-addressed layer on top.
+
+    open_blob_store("file:///data/bf")  ->  BlobStore (LocalBlobStore; S3 later)
+    ArtifactStore(blobs)                 ->  save(value) -> StoredBlob(key, size, encoding)
+                                             load(key)   -> value
+
+The backend is resolved once, here, from the datastore URL; nothing else compares schemes.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+from urllib.parse import SplitResult, urlsplit
+
+from braidflow.datastore.base import BlobStore
+from braidflow.datastore.cas import ArtifactStore, StoredBlob
+from braidflow.datastore.local import LocalBlobStore
+from braidflow.exceptions import ConfigError
+
+__all__ = ["ArtifactStore", "BlobStore", "LocalBlobStore", "StoredBlob", "open_blob_store"]
+
+_BLOB_STORES: dict[str, Callable[[SplitResult], BlobStore]] = {
+    "file": LocalBlobStore.from_url,
+}
+
+
+def open_blob_store(url: str) -> BlobStore:
+    """The blob store a datastore URL names, e.g. `file:///data/braidflow`.
+
+    A new store object is returned on every call; nothing is cached between calls.
+
+    Raises:
+        ConfigError: the URL's scheme names no known backend, or the URL is malformed for it.
+    """
+    parts = urlsplit(url)
+    factory = _BLOB_STORES.get(parts.scheme)
+    if factory is None:
+        known = ", ".join(f"{scheme}://" for scheme in sorted(_BLOB_STORES))
+        raise ConfigError(f"datastore URL {url!r} has unknown scheme {parts.scheme!r}; use {known}")
+    return factory(parts)

@@ -1,0 +1,171 @@
+"""Content-addressed artifacts: a value is stored once under the sha256 of its stored bytes.
+
+`save` streams the serialized value into a staging file while hashing it, then publishes
+the file under its hash (skipped when that key exists: identical values are stored once).
+`load` maps local blobs into memory, so large arrays come back without reading the whole
+file up front. Every failure names the artifact and the task it belongs to.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterable
+
+from braidflow.datastore.base import BlobStore
+from braidflow.datastore.serializers import pickle5
+from braidflow.datastore.staging import HashingWriter
+from braidflow.exceptions import ArtifactError
+
+RAW_ENCODING = "raw"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    """Where a saved value went: its content key, stored size and format.
+
+    Attributes:
+        key: sha256 hex digest of the stored bytes; the blob's name in the store.
+        size: stored size in bytes (after compression).
+        encoding: the format and its version, `pickle5/v1` or `raw`.
+    """
+
+    key: str
+    size: int
+    encoding: str
+
+
+class ArtifactStore:
+    """Saves values as deduplicated blobs and loads them back.
+
+    Example:
+        >>> store = ArtifactStore(open_blob_store("file:///tmp/bf"))
+        >>> blob = store.save({"a": 1}, name="params", pathspec="HelloFlow/1/start/1")
+        >>> store.load(blob.key)
+        {'a': 1}
+    """
+
+    def __init__(self, blobs: BlobStore) -> None:
+        """Store artifacts in `blobs`."""
+        self.blobs = blobs
+
+    def save(self, value: object, *, name: str = "", pathspec: str = "") -> StoredBlob:
+        """Serialize `value` (pickle protocol 5 via cloudpickle) and store it under its hash.
+
+        `name` and `pathspec` only label errors: the same value saved by any task gets the
+        same key and is stored once.
+
+        Raises:
+            ArtifactError: the value cannot be pickled or the blob cannot be written; no
+                staging file is left behind.
+        """
+        staged = self.blobs.staging_path()
+        writer = HashingWriter(staged)
+        try:
+            pickle5.dump(value, writer)
+            key, size = writer.finish()
+        except Exception as exc:
+            writer.abort()
+            raise ArtifactError(
+                f"cannot store {_label(name, pathspec)}: {_reason(exc)}. Artifacts must be "
+                "picklable: close files, sockets and connections, or delete the attribute "
+                "(`del self.<name>`) before the step ends",
+                artifact=name,
+                pathspec=pathspec,
+            ) from exc
+        except BaseException:
+            writer.abort()
+            raise
+        self._publish(staged, key)
+        return StoredBlob(key=key, size=size, encoding=pickle5.ENCODING)
+
+    def load(self, key: str, *, name: str = "", pathspec: str = "") -> object:
+        """The value stored under `key`.
+
+        Local blobs are mmapped copy-on-write, so numpy arrays come back writable and are
+        paged in as they are used rather than read whole up front.
+
+        Raises:
+            ArtifactError: the blob is missing, corrupt or cannot be unpickled (for example
+                a module the value needs is not importable here).
+        """
+        try:
+            path = self.blobs.local_path(key)
+            if path is not None:
+                return _load_mapped(path)
+            with self.blobs.open(key) as stream:
+                return pickle5.load(stream, self.blobs.size(key))
+        except ArtifactError as exc:
+            raise ArtifactError(
+                f"cannot load {_label(name, pathspec)} (blob {key} in {self.blobs.url}): {exc}",
+                artifact=name,
+                pathspec=pathspec,
+            ) from exc
+        except Exception as exc:
+            raise ArtifactError(
+                f"cannot load {_label(name, pathspec)} (blob {key} in {self.blobs.url}): "
+                f"{_reason(exc)}. The blob is corrupt, or a module its value needs cannot be "
+                "imported here",
+                artifact=name,
+                pathspec=pathspec,
+            ) from exc
+
+    def save_raw(self, chunks: Iterable[bytes]) -> StoredBlob:
+        """Store bytes as they are (logs, files), content-addressed like any artifact.
+
+        Raises:
+            ArtifactError: the blob cannot be written; no staging file is left behind.
+        """
+        staged = self.blobs.staging_path()
+        writer = HashingWriter(staged)
+        try:
+            for chunk in chunks:
+                writer.write(chunk)
+            key, size = writer.finish()
+        except OSError as exc:
+            writer.abort()
+            raise ArtifactError(f"cannot store a raw blob in {self.blobs.url}: {exc}") from exc
+        except BaseException:
+            writer.abort()
+            raise
+        self._publish(staged, key)
+        return StoredBlob(key=key, size=size, encoding=RAW_ENCODING)
+
+    def open_raw(self, key: str) -> BinaryIO:
+        """A binary reader of a blob stored with `save_raw`.
+
+        Raises:
+            ArtifactError: no blob is stored under `key`.
+        """
+        return self.blobs.open(key)
+
+    def _publish(self, staged: Path, key: str) -> None:
+        if self.blobs.exists(key):
+            staged.unlink(missing_ok=True)
+        else:
+            self.blobs.commit(staged, key)
+
+
+def _load_mapped(path: Path) -> object:
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if size < pickle5.MIN_SIZE:
+            raise ArtifactError(f"the blob is corrupt: only {size} bytes (truncated)")
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_COPY)
+    value = pickle5.load(memoryview(mapped), size)
+    try:
+        mapped.close()
+    except BufferError:
+        pass  # arrays in `value` still use the mapping; it is unmapped once they are freed
+    return value
+
+
+def _label(name: str, pathspec: str) -> str:
+    what = f"artifact '{name}'" if name else "an artifact"
+    return f"{what} of task {pathspec}" if pathspec else what
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,106 @@
+"""Write a staged blob once while computing its content key (sha256) and size on the way.
+
+Hashing runs beside the disk writes: once a large chunk arrives, a helper thread takes over
+the digest (hashlib and file writes both release the GIL), so a large artifact costs about
+max(write, hash) instead of write + hash. Small blobs never start the thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+from pathlib import Path
+from typing import Union
+
+Chunk = Union[bytes, memoryview]
+
+# A chunk this large is worth hashing on the helper thread; below it the thread costs more.
+THREAD_THRESHOLD = 1 << 20
+_QUEUE_DEPTH = 4  # bounds memory held by chunks waiting to be hashed
+
+
+class HashingWriter:
+    """Appends chunks to a new file and returns `(sha256 hex, size)` when finished.
+
+    Chunks handed to `write` must not change until `finish()` returns: the helper thread may
+    hash them after `write` has returned. Pass bytes or views of memory nobody mutates.
+
+    Example:
+        >>> writer = HashingWriter(Path("/tmp/blob.part"))
+        >>> writer.write(b"hello")
+        >>> writer.finish()[1]
+        5
+    """
+
+    def __init__(self, path: Path) -> None:
+        """Create (truncate) `path` for writing."""
+        self.path = path
+        self._file = path.open("wb")
+        self._digest = hashlib.sha256()
+        self._size = 0
+        self._queue: queue.Queue[Chunk | None] | None = None
+        self._thread: threading.Thread | None = None
+        self._thread_error: BaseException | None = None
+
+    @property
+    def position(self) -> int:
+        """Bytes written so far (the offset the next chunk starts at)."""
+        return self._size
+
+    def write(self, chunk: Chunk) -> None:
+        """Append `chunk` to the file and to the digest."""
+        size = len(chunk) if isinstance(chunk, bytes) else chunk.nbytes
+        if not size:
+            return
+        if self._queue is None and size >= THREAD_THRESHOLD:
+            self._start_thread()
+        self._file.write(chunk)
+        if self._queue is None:
+            self._digest.update(chunk)
+        else:
+            self._queue.put(chunk)
+        self._size += size
+
+    def pad_to(self, alignment: int) -> None:
+        """Write zero bytes up to the next multiple of `alignment`."""
+        remainder = self._size % alignment
+        if remainder:
+            self.write(bytes(alignment - remainder))
+
+    def finish(self) -> tuple[str, int]:
+        """Close the file; return its sha256 hex digest and size in bytes."""
+        self._stop_thread()
+        self._file.close()
+        if self._thread_error is not None:
+            raise self._thread_error
+        return self._digest.hexdigest(), self._size
+
+    def abort(self) -> None:
+        """Close and delete the file; used when the blob cannot be completed."""
+        self._stop_thread()
+        self._file.close()
+        self.path.unlink(missing_ok=True)
+
+    def _start_thread(self) -> None:
+        self._queue = queue.Queue(maxsize=_QUEUE_DEPTH)
+        self._thread = threading.Thread(target=self._hash_loop, name="braidflow-hash", daemon=True)
+        self._thread.start()
+
+    def _stop_thread(self) -> None:
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._queue = self._thread = None
+
+    def _hash_loop(self) -> None:
+        assert self._queue is not None
+        while True:
+            chunk = self._queue.get()
+            if chunk is None:
+                return
+            if self._thread_error is None:
+                try:
+                    self._digest.update(chunk)
+                except BaseException as exc:  # re-raised by finish() in the writing thread
+                    self._thread_error = exc

@@ -1,0 +1,45 @@
+"""Metadata stores, chosen by URL scheme: `open_metadata_store("sqlite:///abs/path/metadata.db")`.
+
+The backend is resolved once, at the edge (CLI, Settings, the client's `metadata()`), and the
+resulting `MetadataStore` is passed down; no other code compares backend names. Metaflow's
+`service@` prefix is stripped before a URL reaches this registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import SplitResult, urlsplit
+
+from braidflow.exceptions import ConfigError
+from braidflow.metadata._sqlite import open_sqlite_store
+from braidflow.metadata.base import MetadataStore
+
+__all__ = ["MetadataStore", "open_metadata_store"]
+
+# "postgresql" and "grpc" join here when their backends land.
+_METADATA_STORES: dict[str, Callable[[SplitResult], MetadataStore]] = {
+    "sqlite": open_sqlite_store,
+}
+
+
+def open_metadata_store(url: str) -> MetadataStore:
+    """Open the metadata store a URL names; connections open lazily on first use.
+
+    Args:
+        url: `sqlite:///abs/path/metadata.db` (the file and its directory are created if
+            missing).
+
+    Raises:
+        ConfigError: the scheme is unknown or the URL is malformed for its backend.
+
+    Example:
+        >>> store = open_metadata_store("sqlite:///tmp/demo/.braidflow/metadata.db")
+        >>> store.create_run("HelloFlow", user="alice").pathspec  # doctest: +SKIP
+        'HelloFlow/1'
+    """
+    parts = urlsplit(url)
+    factory = _METADATA_STORES.get(parts.scheme)
+    if factory is None:
+        known = ", ".join(f"{scheme}://" for scheme in sorted(_METADATA_STORES))
+        raise ConfigError(f"metadata URL {url!r} has unknown scheme {parts.scheme!r}; use {known}")
+    return factory(parts)

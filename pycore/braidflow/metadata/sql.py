@@ -1,0 +1,502 @@
+"""`SqlMetadataStore`: the MetadataStore on a SQL database (SQLite now, PostgreSQL later).
+
+Each method is one read or one write transaction of a few indexed queries. Writes begin with
+the dialect's `begin_write` (BEGIN IMMEDIATE on SQLite), so processes that write at once wait
+for each other instead of failing. Run and task ids come from counters bumped inside that
+transaction, so they are distinct across processes. Dialect differences live in `_dialect`,
+row conversions in `_codec`, the schema in `_schema`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+
+from braidflow.exceptions import CommandError, InvalidPathspecError, TagError
+from braidflow.metadata import _codec as codec
+from braidflow.metadata._connections import ConnectionPool, DBConnection
+from braidflow.metadata._dialect import Dialect
+from braidflow.metadata._schema import ensure_schema
+from braidflow.metadata._tasks import INSERT_EVENT, clone_into, event_row, insert_tasks
+from braidflow.metadata._transaction import TASK_KEY, Transaction, raise_if_missing
+from braidflow.metadata.base import (
+    ArtifactRecord,
+    AttemptRecord,
+    MetadataEvent,
+    NewTask,
+    RunRecord,
+    RunStatus,
+    StepRecord,
+    TaskRecord,
+    TaskResult,
+    TaskStatus,
+)
+
+_FINISHED = (TaskStatus.SUCCEEDED, TaskStatus.FAILED)
+_JOIN_TASK = "JOIN tasks t ON t.flow = {0}.flow AND t.run_id = {0}.run_id AND t.task_id = {0}.task_id"
+# An attempt, by (flow, run, task, attempt), whose task also matches the step of the pathspec.
+_ATTEMPT_OF_TASK = (
+    "WHERE flow = ? AND run_id = ? AND task_id = ? AND attempt = ? "
+    f"AND EXISTS (SELECT 1 FROM tasks t WHERE {TASK_KEY})"
+)
+_ARTIFACT_COLUMNS = (
+    "flow",
+    "run_id",
+    "task_id",
+    "attempt",
+    "name",
+    "blob_key",
+    "size",
+    "encoding",
+    "created_at",
+)
+_RUN_WITH_TAGS = (
+    f"SELECT {codec.RUN_COLUMNS}, g.tag, g.is_system FROM runs r "
+    "LEFT JOIN run_tags g ON g.flow = r.flow AND g.run_id = r.run_id"
+)
+
+
+class SqlMetadataStore:
+    """Records runs, steps, tasks, attempts, artifacts and tags in one SQL database.
+
+    Safe to share across threads and across fork(): connections are opened lazily, per
+    thread and per process (see `_connections`).
+
+    Args:
+        url: The URL the store was opened from, kept as `self.url`.
+        dialect: How this database spells the few non-portable statements.
+        connect: Opens one new connection in autocommit mode.
+        location: Where the database lives, for error messages.
+
+    Example:
+        >>> store = open_metadata_store("sqlite:///tmp/md/metadata.db")  # doctest: +SKIP
+        >>> store.create_run("HelloFlow", "alice").run_id  # doctest: +SKIP
+        '1'
+    """
+
+    def __init__(
+        self, url: str, dialect: Dialect, connect: Callable[[], DBConnection], *, location: str = ""
+    ) -> None:
+        self.url = url
+        self._dialect = dialect
+        self._connect = connect
+        self._location = location or url
+        self._pool: ConnectionPool[DBConnection] = ConnectionPool(self._open)
+
+    # connections and transactions ---------------------------------------------------------
+    def _open(self) -> DBConnection:
+        connection = self._connect()
+        ensure_schema(connection.cursor(), self._dialect, self._location)
+        return connection
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[Transaction]:
+        cursor = self._pool.connection().cursor()
+        cursor.execute(begin)
+        try:
+            yield Transaction(cursor, self._dialect)
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        cursor.execute("COMMIT")
+
+    def _read(self) -> AbstractContextManager[Transaction]:
+        return self._transaction(self._dialect.begin_read)
+
+    def _write(self) -> AbstractContextManager[Transaction]:
+        return self._transaction(self._dialect.begin_write)
+
+    def close(self) -> None:
+        """Close this process's connections; the store reopens them if used again."""
+        self._pool.close()
+
+    # runs ---------------------------------------------------------------------------------
+    def create_run(
+        self,
+        flow: str,
+        user: str,
+        system_tags: Iterable[str] = (),
+        user_tags: Iterable[str] = (),
+        origin_run_id: str | None = None,
+        datastore_url: str = "",
+    ) -> RunRecord:
+        """Allocate the next run id of `flow` (1, 2, 3...) and record the run as RUNNING."""
+        codec.check_name(flow, "flow")
+        system = codec.check_tags(system_tags)
+        users = [tag for tag in codec.check_tags(user_tags) if tag not in system]
+        now = time.time()
+        with self._write() as tx:
+            tx.run(self._dialect.upsert("flows", ("flow", "created_at"), ("flow",)), (flow, now))
+            tx.run("UPDATE flows SET last_run_id = last_run_id + 1 WHERE flow = ?", (flow,))
+            run_id = int(tx.one("SELECT last_run_id FROM flows WHERE flow = ?", (flow,))[0])
+            tx.run(
+                "INSERT INTO runs (flow, run_id, user_name, status, created_at, origin_run_id, "
+                "datastore_url) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (flow, run_id, user, RunStatus.RUNNING.value, now, origin_run_id, datastore_url),
+            )
+            tx.many(
+                "INSERT INTO run_tags (flow, run_id, tag, is_system) VALUES (?, ?, ?, ?)",
+                [(flow, run_id, tag, 1) for tag in system] + [(flow, run_id, tag, 0) for tag in users],
+            )
+        return RunRecord(
+            flow=flow,
+            run_id=str(run_id),
+            user=user,
+            status=RunStatus.RUNNING,
+            created_at=now,
+            finished_at=None,
+            heartbeat_at=None,
+            system_tags=frozenset(system),
+            user_tags=frozenset(users),
+            origin_run_id=origin_run_id,
+            datastore_url=datastore_url,
+        )
+
+    def get_run(self, flow: str, run_id: str) -> RunRecord:
+        """The run `flow/run_id`. Raises NotFoundError naming the missing flow or run."""
+        with self._read() as tx:
+            return self._run_in(tx, flow, run_id)
+
+    def list_flows(self) -> list[str]:
+        """All flow names, sorted."""
+        with self._read() as tx:
+            return [row[0] for row in tx.all("SELECT flow FROM flows ORDER BY flow")]
+
+    def list_runs(self, flow: str, tags: Iterable[str] = ()) -> list[RunRecord]:
+        """Runs of `flow` carrying every tag in `tags` (system or user), newest first.
+
+        Raises:
+            NotFoundError: the flow does not exist.
+            TagError: a tag is invalid.
+        """
+        wanted = codec.check_tags(tags)
+        sql = f"{_RUN_WITH_TAGS} WHERE r.flow = ?"
+        params: list[object] = [flow]
+        if wanted:
+            marks = ", ".join("?" for _ in wanted)
+            sql += (
+                f" AND r.run_id IN (SELECT run_id FROM run_tags WHERE flow = ? AND tag IN ({marks}) "
+                "GROUP BY run_id HAVING count(*) = ?)"
+            )
+            params += [flow, *wanted, len(wanted)]
+        with self._read() as tx:
+            runs = codec.runs_from_joined(tx.all(f"{sql} ORDER BY r.run_id DESC", tuple(params)))
+            if not runs:
+                raise_if_missing(tx, flow)
+        return runs
+
+    def finish_run(self, flow: str, run_id: str, status: RunStatus) -> None:
+        """Mark the run SUCCEEDED or FAILED and set finished_at.
+
+        Raises:
+            CommandError: `status` is RUNNING.
+            NotFoundError: the flow or run does not exist.
+        """
+        if status not in (RunStatus.SUCCEEDED, RunStatus.FAILED):
+            raise CommandError(f"a run finishes as SUCCEEDED or FAILED, not {status}")
+        number = codec.parse_id(run_id)
+        with self._write() as tx:
+            done = tx.run(
+                "UPDATE runs SET status = ?, finished_at = ? WHERE flow = ? AND run_id = ?",
+                (status.value, time.time(), flow, number),
+            )
+            if not done:
+                raise_if_missing(tx, flow, run_id)
+
+    def heartbeat(self, flow: str, run_id: str, task_pathspecs: Iterable[str] = ()) -> None:
+        """Refresh the heartbeat of the run and of those given tasks that are running.
+
+        Raises:
+            InvalidPathspecError: a task pathspec is malformed or names another run.
+            NotFoundError: the flow or run does not exist.
+        """
+        number = codec.parse_id(run_id)
+        keys = []
+        for text in task_pathspecs:
+            key = codec.task_key(text)
+            if key[:2] != (flow, number):
+                raise InvalidPathspecError(
+                    f"task {text!r} is not in run '{flow}/{run_id}'; a run heartbeats only its own tasks",
+                    pathspec=text,
+                )
+            keys.append(key)
+        now = time.time()
+        with self._write() as tx:
+            if not tx.run(
+                "UPDATE runs SET heartbeat_at = ? WHERE flow = ? AND run_id = ?", (now, flow, number)
+            ):
+                raise_if_missing(tx, flow, run_id)
+            tx.many(
+                "UPDATE tasks SET heartbeat_at = ? WHERE flow = ? AND run_id = ? AND task_id = ? "
+                "AND step = ? AND status = ?",
+                [(now, *key, TaskStatus.RUNNING.value) for key in keys],
+            )
+
+    def update_run_tags(
+        self, flow: str, run_id: str, add: Iterable[str] = (), remove: Iterable[str] = ()
+    ) -> RunRecord:
+        """Remove then add user tags, atomically; returns the updated run.
+
+        Adding a tag the run carries as a system tag is a no-op.
+
+        Raises:
+            TagError: a tag is invalid or `remove` names a system tag (nothing changes).
+            NotFoundError: the flow or run does not exist.
+        """
+        adding, removing = codec.check_tags(add), codec.check_tags(remove)
+        with self._write() as tx:
+            run = self._run_in(tx, flow, run_id)
+            protected = sorted(set(removing) & run.system_tags)
+            if protected:
+                names = ", ".join(repr(t) for t in protected)
+                raise TagError(
+                    f"cannot remove system tag(s) {names} from run '{run.pathspec}': system tags "
+                    "are set by braidflow; only user tags can be removed"
+                )
+            number = int(run.run_id)
+            tx.many(
+                "DELETE FROM run_tags WHERE flow = ? AND run_id = ? AND tag = ? AND is_system = 0",
+                [(flow, number, tag) for tag in removing],
+            )
+            new = [tag for tag in adding if tag not in run.system_tags]
+            tx.many(
+                self._dialect.upsert(
+                    "run_tags", ("flow", "run_id", "tag", "is_system"), ("flow", "run_id", "tag")
+                ),
+                [(flow, number, tag, 0) for tag in new],
+            )
+        user_tags = (run.user_tags - set(removing)) | set(new)
+        return dataclasses.replace(run, user_tags=frozenset(user_tags))
+
+    def _run_in(self, tx: Transaction, flow: str, run_id: str) -> RunRecord:
+        rows = tx.all(f"{_RUN_WITH_TAGS} WHERE r.flow = ? AND r.run_id = ?", (flow, codec.parse_id(run_id)))
+        if not rows:
+            raise_if_missing(tx, flow, run_id)
+        return codec.runs_from_joined(rows)[0]
+
+    # steps and tasks ----------------------------------------------------------------------
+    def create_tasks(self, flow: str, run_id: str, tasks: Sequence[NewTask]) -> list[TaskRecord]:
+        """Create PENDING tasks (and their steps) in one transaction; ids are 1, 2, 3... per run.
+
+        Raises:
+            InvalidPathspecError: a step name is empty or holds "/".
+            NotFoundError: the flow or run does not exist.
+        """
+        for task in tasks:
+            codec.check_name(task.step, "step")
+        with self._write() as tx:
+            return insert_tasks(tx, flow, run_id, tasks, time.time())
+
+    def clone_task(self, origin_pathspec: str, flow: str, run_id: str, new: NewTask) -> TaskRecord:
+        """Create a SUCCEEDED task in run `run_id` that reuses a finished task of another run.
+
+        The clone gets the origin's attempts up to its latest successful one, their logs keys,
+        artifact index (the same blob keys: no data is copied) and metadata events, plus one
+        `origin-task-id` event; `origin_pathspec` is set and the attempt number is kept.
+
+        Raises:
+            NotFoundError: the origin, or the target flow or run, does not exist, or the
+                origin has no successful attempt.
+        """
+        codec.check_name(new.step, "step")
+        codec.task_key(origin_pathspec)  # a malformed origin fails before the transaction
+        with self._write() as tx:
+            return clone_into(tx, origin_pathspec, flow, run_id, new, time.time())
+
+    def list_steps(self, flow: str, run_id: str) -> list[StepRecord]:
+        """Steps of a run that have at least one task, in order of creation."""
+        number = codec.parse_id(run_id)
+        with self._read() as tx:
+            rows = tx.all(
+                "SELECT step, created_at FROM steps WHERE flow = ? AND run_id = ? ORDER BY first_task_id",
+                (flow, number),
+            )
+            if not rows:
+                raise_if_missing(tx, flow, run_id)
+        return [codec.step_record(flow, number or 0, row) for row in rows]
+
+    def get_task(self, pathspec: str) -> TaskRecord:
+        """The task `Flow/Run/Step/Task`. Raises NotFoundError naming the first missing part."""
+        key = codec.task_key(pathspec)
+        with self._read() as tx:
+            row = tx.first(f"SELECT {codec.TASK_COLUMNS} FROM tasks t WHERE {TASK_KEY}", key)
+            if row is None:
+                raise_if_missing(tx, *codec.task_parts(pathspec))
+        return codec.task_record(row)
+
+    def list_tasks(self, flow: str, run_id: str, step: str | None = None) -> list[TaskRecord]:
+        """Tasks of a run (or of one of its steps), by ascending task id."""
+        sql = f"SELECT {codec.TASK_COLUMNS} FROM tasks t WHERE t.flow = ? AND t.run_id = ?"
+        params: tuple[object, ...] = (flow, codec.parse_id(run_id))
+        if step is not None:
+            sql, params = sql + " AND t.step = ?", (*params, step)
+        with self._read() as tx:
+            rows = tx.all(f"{sql} ORDER BY t.task_id", params)
+            if not rows:
+                raise_if_missing(tx, flow, run_id, step)
+        return [codec.task_record(row) for row in rows]
+
+    # attempts -----------------------------------------------------------------------------
+    def start_attempt(self, pathspec: str, attempt: int) -> AttemptRecord:
+        """Record that attempt `attempt` of the task started; the task becomes RUNNING.
+
+        Starting an attempt again (a restarted worker) resets it to RUNNING.
+        """
+        codec.check_attempt(attempt)
+        key = codec.task_key(pathspec)
+        now = time.time()
+        with self._write() as tx:
+            done = tx.run(
+                "UPDATE tasks SET status = ?, finished_at = NULL, heartbeat_at = ?, "
+                "attempt = CASE WHEN attempt < ? THEN ? ELSE attempt END "
+                "WHERE flow = ? AND run_id = ? AND task_id = ? AND step = ?",
+                (TaskStatus.RUNNING.value, now, attempt, attempt, *key),
+            )
+            if not done:
+                raise_if_missing(tx, *codec.task_parts(pathspec))
+            columns = ("flow", "run_id", "task_id", "attempt", "status", "started_at")
+            reset = ("status", "started_at", "finished_at", "exception", "stdout_key", "stderr_key")
+            tx.run(
+                self._dialect.upsert("attempts", (*columns, *reset[2:]), columns[:4], reset),
+                (*key[:3], attempt, TaskStatus.RUNNING.value, now, None, None, None, None),
+            )
+        return AttemptRecord(pathspec, attempt, TaskStatus.RUNNING, now, None)
+
+    def finish_attempt(self, pathspec: str, attempt: int, result: TaskResult) -> None:
+        """Record an attempt's artifacts, metadata, outcome and transition in one transaction.
+
+        With `result.final` the task takes the attempt's status, finished_at, next_steps and
+        num_splits; otherwise (a retry follows) it stays RUNNING. `result.extra` is stored
+        with the attempt.
+
+        Raises:
+            CommandError: `result.status` is not SUCCEEDED or FAILED.
+            NotFoundError: the task or the started attempt does not exist.
+        """
+        if result.status not in _FINISHED:
+            raise CommandError(f"an attempt finishes as SUCCEEDED or FAILED, not {result.status}")
+        key = codec.task_key(pathspec)
+        now = time.time()
+        ids = (*key[:3], attempt)
+        with self._write() as tx:
+            outcome = (result.status.value, now, codec.dump_exception(result.exception))
+            done = tx.run(
+                "UPDATE attempts SET status = ?, finished_at = ?, exception = ?, extra = ? "
+                + _ATTEMPT_OF_TASK,
+                (*outcome, codec.dump_map(result.extra), *ids, *key),
+            )
+            if not done:
+                raise_if_missing(tx, *codec.task_parts(pathspec), attempt=attempt)
+            tx.many(
+                self._dialect.upsert(
+                    "artifacts", _ARTIFACT_COLUMNS, _ARTIFACT_COLUMNS[:5], _ARTIFACT_COLUMNS[5:]
+                ),
+                [(*ids, a.name, a.key, a.size, a.encoding, a.created_at or now) for a in result.artifacts],
+            )
+            tx.many(INSERT_EVENT, [event_row(ids, event, now) for event in result.metadata])
+            if result.final:
+                tx.run(
+                    "UPDATE tasks SET status = ?, finished_at = ?, next_steps = ?, num_splits = ? "
+                    "WHERE flow = ? AND run_id = ? AND task_id = ?",
+                    (
+                        result.status.value,
+                        now,
+                        codec.dump_strings(result.next_steps),
+                        result.num_splits,
+                        *key[:3],
+                    ),
+                )
+
+    def set_attempt_logs(
+        self, pathspec: str, attempt: int, *, stdout_key: str | None, stderr_key: str | None
+    ) -> None:
+        """Attach the blob keys of an attempt's captured stdout/stderr; None keeps the stored key."""
+        key = codec.task_key(pathspec)
+        with self._write() as tx:
+            done = tx.run(
+                "UPDATE attempts SET stdout_key = COALESCE(?, stdout_key), "
+                f"stderr_key = COALESCE(?, stderr_key) {_ATTEMPT_OF_TASK}",
+                (stdout_key, stderr_key, *key[:3], attempt, *key),
+            )
+            if not done:
+                raise_if_missing(tx, *codec.task_parts(pathspec), attempt=attempt)
+
+    def get_attempt(self, pathspec: str, attempt: int | None = None) -> AttemptRecord:
+        """The given attempt of the task, or its latest. Raises NotFoundError."""
+        key = codec.task_key(pathspec)
+        sql = f"SELECT {codec.ATTEMPT_COLUMNS} FROM attempts a {_JOIN_TASK.format('a')} WHERE {TASK_KEY}"
+        params: tuple[object, ...] = key
+        if attempt is not None:
+            sql, params = sql + " AND a.attempt = ?", (*key, attempt)
+        with self._read() as tx:
+            row = tx.first(f"{sql} ORDER BY a.attempt DESC LIMIT 1", params)
+            if row is None:
+                raise_if_missing(tx, *codec.task_parts(pathspec), attempt=-1 if attempt is None else attempt)
+        return codec.attempt_record(pathspec, row)
+
+    def list_attempts(self, pathspec: str) -> list[AttemptRecord]:
+        """Every attempt of the task, oldest first (empty before the first starts)."""
+        key = codec.task_key(pathspec)
+        with self._read() as tx:
+            rows = tx.all(
+                f"SELECT {codec.ATTEMPT_COLUMNS} FROM attempts a {_JOIN_TASK.format('a')} "
+                f"WHERE {TASK_KEY} ORDER BY a.attempt",
+                key,
+            )
+            if not rows:
+                raise_if_missing(tx, *codec.task_parts(pathspec))
+        return [codec.attempt_record(pathspec, row) for row in rows]
+
+    # artifacts and metadata events --------------------------------------------------------
+    def list_artifacts(self, pathspec: str, attempt: int | None = None) -> list[ArtifactRecord]:
+        """The artifact index of an attempt, sorted by name.
+
+        By default the latest attempt that finished (SUCCEEDED or FAILED); empty if none has.
+        A cloned task answers with the index copied from its origin.
+
+        Raises:
+            NotFoundError: the task, or the explicitly given attempt, does not exist.
+        """
+        key = codec.task_key(pathspec)
+        if attempt is None:
+            chosen = (
+                f"(SELECT max(a.attempt) FROM attempts a {_JOIN_TASK.format('a')} WHERE {TASK_KEY} "
+                "AND a.status IN (?, ?))"
+            )
+            params: tuple[object, ...] = (*key, *(s.value for s in _FINISHED))
+        else:
+            chosen, params = "?", (attempt,)
+        with self._read() as tx:
+            rows = tx.all(
+                f"SELECT {codec.ARTIFACT_COLUMNS} FROM artifacts x WHERE x.flow = ? AND x.run_id = ? "
+                f"AND x.task_id = ? AND x.attempt = {chosen} AND EXISTS (SELECT 1 FROM tasks t "
+                f"WHERE {TASK_KEY}) ORDER BY x.name",
+                (*key[:3], *params, *key),
+            )
+            if not rows:
+                raise_if_missing(tx, *codec.task_parts(pathspec), attempt=attempt)
+        return [codec.artifact_record(row) for row in rows]
+
+    def add_task_metadata(self, pathspec: str, events: Sequence[MetadataEvent]) -> None:
+        """Append metadata events to the task; each keeps its own attempt number."""
+        key = codec.task_key(pathspec)
+        now = time.time()
+        with self._write() as tx:
+            if tx.first(f"SELECT 1 FROM tasks t WHERE {TASK_KEY}", key) is None:
+                raise_if_missing(tx, *codec.task_parts(pathspec))
+            tx.many(INSERT_EVENT, [event_row((*key[:3], e.attempt), e, now) for e in events])
+
+    def list_task_metadata(self, pathspec: str) -> list[MetadataEvent]:
+        """All events of every attempt of the task, oldest first."""
+        key = codec.task_key(pathspec)
+        with self._read() as tx:
+            rows = tx.all(
+                f"SELECT {codec.EVENT_COLUMNS} FROM task_metadata m {_JOIN_TASK.format('m')} "
+                f"WHERE {TASK_KEY} ORDER BY m.id",
+                key,
+            )
+            if not rows:
+                raise_if_missing(tx, *codec.task_parts(pathspec))
+        return [codec.event_record(row) for row in rows]

@@ -1,0 +1,158 @@
+"""Start a run or a resume: record the run, its parameters, then hand it to the scheduler."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import braidflow
+from braidflow.datastore import open_blob_store
+from braidflow.datastore.cas import ArtifactStore
+from braidflow.exceptions import CommandError, NotFoundError
+from braidflow.flow.graph import FlowGraph
+from braidflow.flow.spec import FlowSpec
+from braidflow.metadata import open_metadata_store
+from braidflow.metadata.base import ArtifactRecord, NewTask, RunRecord, RunStatus, TaskResult, TaskStatus
+from braidflow.runtime.launcher import ForkLauncher
+from braidflow.runtime.resume import ResumePlan
+from braidflow.runtime.scheduler import RunOutcome, Scheduler
+from braidflow.runtime.task import FlowBinding, TaskOptions
+from braidflow.settings import Settings
+
+PARAMETERS_STEP = "_parameters"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Options shared by `run` and `resume`."""
+
+    max_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    max_num_splits: int = 100
+    tags: tuple[str, ...] = ()
+    run_id_file: str | None = None
+    quiet: bool = False
+
+
+def bind(flow_cls: type[FlowSpec], graph: FlowGraph, settings: Settings) -> FlowBinding:
+    """Open the stores named by `settings` for running `flow_cls`."""
+    return FlowBinding(
+        flow_cls=flow_cls,
+        graph=graph,
+        metadata=open_metadata_store(settings.metadata_url),
+        artifacts=ArtifactStore(open_blob_store(settings.datastore_url)),
+        username=settings.username,
+    )
+
+
+def run_flow(binding: FlowBinding, params: dict[str, Any], options: RunOptions, datastore_url: str) -> RunOutcome:
+    """Record a new run with its parameter values and run it to the end (or the first failure)."""
+    run = _create_run(binding, options, datastore_url, origin_run_id=None)
+    params_task = _record_parameters(binding, run, params)
+    first = [NewTask("start", (), (params_task,))]
+    return _execute(binding, run, options, first, resume=None)
+
+
+def resume_flow(
+    binding: FlowBinding, origin_run_id: str | None, step: str | None, options: RunOptions, datastore_url: str
+) -> RunOutcome:
+    """Re-run a flow from `step` (default: where the origin run failed), cloning what finished before."""
+    md, flow = binding.metadata, binding.graph.name
+    if step is not None and step not in binding.graph:
+        known = ", ".join(binding.graph.nodes)
+        raise CommandError(f"cannot resume from step '{step}': {flow} has no such step (steps: {known})")
+    origin = _origin_run(binding, origin_run_id)
+    run = _create_run(binding, options, datastore_url, origin_run_id=origin.run_id)
+    plan = ResumePlan(md, binding.graph, origin, step)
+    return _execute(binding, run, options, [NewTask(PARAMETERS_STEP)], resume=plan)
+
+
+def _origin_run(binding: FlowBinding, origin_run_id: str | None) -> RunRecord:
+    md, flow = binding.metadata, binding.graph.name
+    if origin_run_id is not None:
+        return md.get_run(flow, origin_run_id)
+    try:
+        runs = md.list_runs(flow, tags=[f"user:{binding.username}"])
+    except NotFoundError:
+        runs = []
+    if not runs:
+        raise CommandError(f"nothing to resume: {flow} has no earlier run by {binding.username}; use run first")
+    return runs[0]
+
+
+def _create_run(binding: FlowBinding, options: RunOptions, datastore_url: str, origin_run_id: str | None) -> RunRecord:
+    system_tags = [
+        f"user:{binding.username}",
+        "runtime:dev",
+        f"python_version:{platform.python_version()}",
+        f"date:{datetime.date.today().isoformat()}",
+        f"braidflow_version:{braidflow.__version__}",
+    ]
+    run = binding.metadata.create_run(
+        binding.graph.name,
+        binding.username,
+        system_tags=system_tags,
+        user_tags=options.tags,
+        origin_run_id=origin_run_id,
+        datastore_url=datastore_url,
+    )
+    if options.run_id_file:  # written before the first task starts, so a wrapper can follow the run
+        Path(options.run_id_file).write_text(run.run_id)
+    return run
+
+
+def _record_parameters(binding: FlowBinding, run: RunRecord, params: dict[str, Any]) -> str:
+    """Store the parameter values as the artifacts of a `_parameters` task that `start` inherits."""
+    md = binding.metadata
+    (task,) = md.create_tasks(run.flow, run.run_id, [NewTask(PARAMETERS_STEP)])
+    md.start_attempt(task.pathspec, 0)
+    now, records = time.time(), []
+    for name, value in params.items():
+        blob = binding.artifacts.save(value, name=name, pathspec=task.pathspec)
+        records.append(ArtifactRecord(name, blob.key, blob.size, blob.encoding, now, 0))
+    md.finish_attempt(task.pathspec, 0, TaskResult(TaskStatus.SUCCEEDED, artifacts=records, next_steps=("start",)))
+    return task.pathspec
+
+
+def _execute(
+    binding: FlowBinding, run: RunRecord, options: RunOptions, first: list[NewTask], resume: ResumePlan | None
+) -> RunOutcome:
+    say = _progress(options.quiet)
+    verb = f"Resuming {resume.origin.pathspec} as" if resume else "Starting"
+    say(f"{verb} run {run.pathspec} (max {options.max_workers} workers)")
+    launcher = ForkLauncher(binding, TaskOptions(max_num_splits=options.max_num_splits), _echo(options.quiet))
+    scheduler = Scheduler(binding, run, launcher, max_workers=options.max_workers, progress=say, resume=resume)
+    outcome = scheduler.execute(first)
+    status = RunStatus.SUCCEEDED if outcome.succeeded else RunStatus.FAILED
+    binding.metadata.finish_run(run.flow, run.run_id, status)
+    if outcome.succeeded:
+        say(f"Done: run {run.pathspec} succeeded ({outcome.tasks_run} tasks run, {outcome.tasks_cloned} cloned).")
+    else:
+        failed = ", ".join(outcome.failed_tasks)
+        say(f"Run {run.pathspec} failed ({failed}). Fix the step and use `resume` to reuse finished tasks.")
+    return outcome
+
+
+def _progress(quiet: bool) -> Any:
+    def say(message: str) -> None:
+        if not quiet:
+            stamp = datetime.datetime.now().strftime("%H:%M:%S.%f")[:-3]
+            print(f"{stamp} {message}", flush=True)
+
+    return say
+
+
+def _echo(quiet: bool) -> Any:
+    if quiet:
+        return None
+
+    def echo(pathspec: str, stream: str, line: bytes) -> None:
+        out = sys.stdout if stream == "stdout" else sys.stderr
+        out.write(f"[{pathspec}] {line.decode('utf-8', errors='replace')}\n")
+
+    return echo

@@ -1,0 +1,85 @@
+"""A task that raises, exits or crashes fails that task and the run, never the scheduler."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from braidflow import Flow
+
+
+@pytest.mark.parametrize(
+    ("mode", "error_type", "phrase"),
+    [
+        ("raise", "ValueError", "bad value in middle"),
+        ("exit", "SystemExit", "3"),
+        ("os_exit", "braidflow.exceptions.TaskKilledError", "exited with code 7"),
+        ("segfault", "braidflow.exceptions.TaskKilledError", "segmentation fault"),
+    ],
+)
+def test_failing_task_fails_the_run_cleanly(project, mode, error_type, phrase):
+    proc = project.run("crash_flow.py", "run", MODE=mode)
+    assert proc.returncode == 1
+    assert "failed" in proc.stdout
+    run = Flow("CrashFlow").latest_run
+    assert run.finished and not run.successful
+    task = run["middle"].task
+    assert not task.successful and task.finished
+    assert task.exception.type == error_type
+    assert phrase in task.exception.exception
+    assert "about to " + mode in task.stdout  # output printed before dying is kept
+    assert run["start"].task.successful
+    assert "end" not in run
+
+
+def test_segfault_is_named_in_stderr(project):
+    project.run("crash_flow.py", "run", MODE="segfault")
+    stderr = Flow("CrashFlow").latest_run["middle"].task.stderr
+    assert "segmentation fault" in stderr.lower()
+
+
+def test_unpicklable_artifact_names_the_artifact(project):
+    proc = project.run("crash_flow.py", "run", MODE="unpicklable")
+    assert proc.returncode == 1
+    task = Flow("CrashFlow").latest_run["middle"].task
+    assert task.exception.type == "braidflow.exceptions.ArtifactError"
+    assert "lock" in task.exception.exception and task.pathspec in task.exception.exception
+    assert "lock" not in task.data  # nothing half-recorded
+
+
+def test_ctrl_c_stops_workers_and_marks_the_run_failed(project):
+    proc = project.popen("crash_flow.py", "run", "--run-id-file", "id", MODE="sleep")
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if (project.root / "id").exists():
+            run = Flow("CrashFlow")[(project.root / "id").read_text()]
+            if "middle" in run:
+                break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the middle step never started")
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0
+    run = Flow("CrashFlow").latest_run
+    assert run.finished and not run.successful
+    pid_line = [t for t in run["middle"].tasks()]
+    assert pid_line and not pid_line[0].successful
+    # no task process is left behind
+    assert not [p for p in os.popen("ps -eo args").read().splitlines() if "crash_flow.py" in p and "MODE" not in p]
+
+
+def test_log_lines_are_timestamped_ordered_and_scale(project):
+    project.run("chatty_flow.py", "--quiet", "run", "--lines", "200000", check=True, timeout=300)
+    task = Flow("ChattyFlow").latest_run["start"].task
+    count, previous = 0, None
+    for stamp, line in task.loglines("stdout"):
+        assert line == f"line {count}"
+        assert previous is None or stamp >= previous
+        previous, count = stamp, count + 1
+    assert count == 200000
+    assert task.stderr == "to stderr\n"

@@ -1,0 +1,52 @@
+"""resume clones finished tasks by reference and re-runs the rest in a new run."""
+
+from __future__ import annotations
+
+from braidflow import Flow, Run
+
+
+def _failed_run(project):
+    proc = project.run("resume_flow.py", "run", "--factor", "5", FAIL="1")
+    assert proc.returncode == 1
+    return Flow("ResumeFlow").latest_run
+
+
+def test_resume_reuses_finished_tasks(project):
+    origin = _failed_run(project)
+    proc = project.run("resume_flow.py", "resume", "--run-id-file", "rid", check=True)
+    run = Run(f"ResumeFlow/{(project.root / 'rid').read_text()}")
+    assert run.id != origin.id and run.successful
+    assert run.origin_pathspec == origin.pathspec
+    assert run.data.total == (1 + 2 + 3) * 5  # parameters come from the origin run
+    start = run["start"].task
+    assert start.origin_pathspec == origin["start"].task.pathspec
+    assert start.metadata_dict["origin-task-id"] == origin["start"].task.id
+    assert start["items"].sha == origin["start"].task["items"].sha  # same blob, not a copy
+    work = {t.data.value: t for t in run["work"].tasks()}
+    assert sorted(work) == [5, 10, 15]
+    assert work[10].origin_pathspec is None  # the failed one ran again
+    finished_before = {t.index for t in origin["work"].tasks() if t.successful}
+    assert 0 in finished_before
+    for task in run["work"].tasks():
+        assert (task.origin_pathspec is not None) == (task.index in finished_before)
+    assert run["join"].task.origin_pathspec is None
+    assert all(t.metadata_dict["origin-run-id"] == origin.id for t in run["join"].tasks())
+    assert "Cloned" in proc.stdout
+
+
+def test_resume_from_a_step_reruns_it_and_after(project):
+    project.run("resume_flow.py", "run", check=True)
+    origin = Flow("ResumeFlow").latest_run
+    project.run("resume_flow.py", "resume", "work", "--origin-run-id", origin.id, check=True)
+    run = Flow("ResumeFlow").latest_run
+    assert run["start"].task.origin_pathspec is not None
+    assert all(t.origin_pathspec is None for t in run["work"].tasks())
+    assert run.data.total == 60
+
+
+def test_resume_unknown_step_or_run_is_a_clear_error(project):
+    _failed_run(project)
+    bad_step = project.run("resume_flow.py", "resume", "nope")
+    assert bad_step.returncode == 2 and "nope" in bad_step.stderr
+    bad_run = project.run("resume_flow.py", "resume", "--origin-run-id", "999")
+    assert bad_run.returncode != 0 and "999" in bad_run.stderr
