@@ -21,7 +21,9 @@ class Project:
     root: Path
     env: dict[str, str]
 
-    def run(self, flow: str, *args: str, check: bool = False, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, flow: str, *args: str, check: bool = False, timeout: float = 120, **env: str
+    ) -> subprocess.CompletedProcess[str]:
         """Run `python <flow> <args>` (flow is a file name under tests/e2e/flows or a path)."""
         path = Path(flow) if os.path.isabs(flow) else FLOWS / flow
         proc = subprocess.run(
@@ -33,7 +35,9 @@ class Project:
             timeout=timeout,
         )
         if check and proc.returncode != 0:
-            raise AssertionError(f"{flow} {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+            raise AssertionError(
+                f"{flow} {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+            )
         return proc
 
     def popen(self, flow: str, *args: str, **env: str) -> subprocess.Popen[str]:

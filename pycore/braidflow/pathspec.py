@@ -40,7 +40,7 @@ class Pathspec:
                     f"invalid pathspec {text!r} for a {level}: expected {want} part(s), {shape}",
                     pathspec=text,
                 )
-        return cls(*parts)
+        return cls(**dict(zip(LEVELS, parts, strict=False)))
 
     @property
     def components(self) -> list[str]:
@@ -55,14 +55,14 @@ class Pathspec:
     def parent(self) -> Pathspec | None:
         """The pathspec one level up, or None for a flow."""
         parts = self.components
-        return Pathspec(*parts[:-1]) if len(parts) > 1 else None
+        return Pathspec(**dict(zip(LEVELS, parts[:-1], strict=False))) if len(parts) > 1 else None
 
     def child(self, name: str) -> Pathspec:
         """The pathspec one level down."""
         parts = self.components
         if len(parts) >= len(LEVELS):
             raise InvalidPathspecError(f"an artifact pathspec has no children: {self}", pathspec=str(self))
-        return Pathspec(*parts, name)
+        return Pathspec(**dict(zip(LEVELS, [*parts, name], strict=False)))
 
     def __str__(self) -> str:
         return "/".join(self.components)

@@ -19,9 +19,9 @@ from __future__ import annotations
 import getpass
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from braidflow.exceptions import ConfigError
 

@@ -63,14 +63,16 @@ def test_ctrl_c_stops_workers_and_marks_the_run_failed(project):
         pytest.fail("the middle step never started")
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    proc.communicate(timeout=30)
     assert proc.returncode != 0
     run = Flow("CrashFlow").latest_run
     assert run.finished and not run.successful
     pid_line = [t for t in run["middle"].tasks()]
     assert pid_line and not pid_line[0].successful
     # no task process is left behind
-    assert not [p for p in os.popen("ps -eo args").read().splitlines() if "crash_flow.py" in p and "MODE" not in p]
+    assert not [
+        p for p in os.popen("ps -eo args").read().splitlines() if "crash_flow.py" in p and "MODE" not in p
+    ]
 
 
 def test_log_lines_are_timestamped_ordered_and_scale(project):

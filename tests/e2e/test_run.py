@@ -33,11 +33,27 @@ def test_linear_run_persists_artifacts_parameters_and_current(project):
 
 def test_parameter_types_env_and_defaults(project):
     project.run(
-        "linear_flow.py", "run", "--count", "4", "--flag", "true", "--config", '{"b": [1, 2]}', "--ids", "7, 8",
-        check=True, BRAIDFLOW_RUN_WHO="env-user",
+        "linear_flow.py",
+        "run",
+        "--count",
+        "4",
+        "--flag",
+        "true",
+        "--config",
+        '{"b": [1, 2]}',
+        "--ids",
+        "7, 8",
+        check=True,
+        BRAIDFLOW_RUN_WHO="env-user",
     )
     data = Flow("LinearFlow").latest_run.data
-    assert (data.count, data.flag, data.config, data.ids, data.who) == (4, True, {"b": [1, 2]}, [7, 8], "env-user")
+    assert (data.count, data.flag, data.config, data.ids, data.who) == (
+        4,
+        True,
+        {"b": [1, 2]},
+        [7, 8],
+        "env-user",
+    )
     assert data.alpha == 0.5
     assert data.notes_seen is None  # IncludeFile(required=False) with no file
 
@@ -160,7 +176,17 @@ def test_check_and_show(project):
 
 
 def test_help_on_every_command(project):
-    for command in ([], ["run"], ["resume"], ["show"], ["check"], ["logs"], ["dump"], ["tag"], ["tag", "add"]):
+    for command in (
+        [],
+        ["run"],
+        ["resume"],
+        ["show"],
+        ["check"],
+        ["logs"],
+        ["dump"],
+        ["tag"],
+        ["tag", "add"],
+    ):
         proc = project.run("branch_flow.py", *command, "--help")
         assert proc.returncode == 0, (command, proc.stderr)
         assert "Usage" in proc.stdout

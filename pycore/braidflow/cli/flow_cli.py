@@ -75,10 +75,16 @@ def build_cli(flow_cls: type[FlowSpec], graph: FlowGraph) -> click.Group:
     @click.group(help=f"{graph.name}: {graph.doc}" if graph.doc else graph.name)
     @click.option("--quiet", is_flag=True, help="Do not echo progress and task output.")
     @click.option("--debug", is_flag=True, help="Show tracebacks of braidflow errors.")
-    @click.option("--metadata", "metadata_spec", default=None, help="Metadata provider: local, local@DIR or a URL.")
-    @click.option("--datastore", "datastore_url", default=None, help="Artifact store URL, e.g. file:///abs/dir.")
+    @click.option(
+        "--metadata", "metadata_spec", default=None, help="Metadata provider: local, local@DIR or a URL."
+    )
+    @click.option(
+        "--datastore", "datastore_url", default=None, help="Artifact store URL, e.g. file:///abs/dir."
+    )
     @click.pass_context
-    def cli(ctx: click.Context, quiet: bool, debug: bool, metadata_spec: str | None, datastore_url: str | None) -> None:
+    def cli(
+        ctx: click.Context, quiet: bool, debug: bool, metadata_spec: str | None, datastore_url: str | None
+    ) -> None:
         overrides = {"BRAIDFLOW_METADATA": metadata_spec, "BRAIDFLOW_DATASTORE": datastore_url}
         env = {**os.environ, **{k: v for k, v in overrides.items() if v and v != "local"}}
         settings = Settings.resolve(env)
@@ -109,4 +115,3 @@ def _check(obj: FlowContext) -> None:
     obj.checked_graph()
     if not obj.quiet:
         click.echo(f"{obj.graph.name}: the graph of {len(obj.graph.nodes)} steps is valid.")
-

@@ -34,11 +34,16 @@ def _tasks(obj: Any, spec: Pathspec, attempt: int | None) -> list[Any]:
 @click.argument("pathspec")
 @click.option("--stdout", "show_stdout", is_flag=True, help="Show only the standard output.")
 @click.option("--stderr", "show_stderr", is_flag=True, help="Show only the standard error.")
-@click.option("--attempt", type=click.IntRange(min=0), default=None, help="Which attempt (default: the latest).")
+@click.option(
+    "--attempt", type=click.IntRange(min=0), default=None, help="Which attempt (default: the latest)."
+)
 @click.pass_obj
 def logs(obj: Any, pathspec: str, show_stdout: bool, show_stderr: bool, attempt: int | None) -> None:
     """Show the output of a task (RUN_ID/STEP/TASK_ID) or of every task of a step (RUN_ID/STEP)."""
-    streams = [s for s, on in (("stdout", show_stdout), ("stderr", show_stderr)) if on] or ["stdout", "stderr"]
+    streams = [s for s, on in (("stdout", show_stdout), ("stderr", show_stderr)) if on] or [
+        "stdout",
+        "stderr",
+    ]
     tasks = _tasks(obj, _resolve(obj, pathspec, min_parts=2), attempt)
     for task in tasks:
         if len(tasks) > 1:
@@ -53,11 +58,18 @@ def logs(obj: Any, pathspec: str, show_stdout: bool, show_stderr: bool, attempt:
 @click.argument("pathspec")
 @click.option("--include", default=None, help="Comma-separated artifact names to show (default: all).")
 @click.option("--private", is_flag=True, help="Also show artifacts whose name starts with '_'.")
-@click.option("--file", "file", type=click.Path(dir_okay=False), default=None,
-              help="Write the artifacts as one pickled dict {pathspec: {name: value}} instead of printing.")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the artifacts as one pickled dict {pathspec: {name: value}} instead of printing.",
+)
 @click.option("--max-value-size", type=int, default=1000, show_default=True, help="Truncate printed values.")
 @click.pass_obj
-def dump(obj: Any, pathspec: str, include: str | None, private: bool, file: str | None, max_value_size: int) -> None:
+def dump(
+    obj: Any, pathspec: str, include: str | None, private: bool, file: str | None, max_value_size: int
+) -> None:
     """Show the artifacts of a task (RUN_ID/STEP/TASK_ID) or of every task of a step."""
     wanted = {n.strip() for n in include.split(",")} if include else None
     result: dict[str, dict[str, Any]] = {}

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from braidflow.exceptions import ParameterError
-from braidflow.flow.parameter import Parameter, parameters_of
+from braidflow.flow.parameter import IncludeFile, JSONType, Parameter, parameters_of
 from braidflow.flow.spec import FlowSpec
+from braidflow.runtime.inputs import read_task_inputs
 from braidflow.runtime.runner import RunOptions, bind, resume_flow, run_flow
-from braidflow.runtime.task import TaskOptions, execute_task
+from braidflow.runtime.task import TaskOptions, execute_task, report_to_metadata
 
 F = Callable[..., Any]
 
@@ -20,13 +22,27 @@ F = Callable[..., Any]
 def run_options(func: F) -> F:
     """The options `run` and `resume` share."""
     options = [
-        click.option("--max-workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
-                     help="How many tasks run at once."),
-        click.option("--max-num-splits", type=click.IntRange(min=1), default=100, show_default=True,
-                     help="Refuse a foreach wider than this."),
+        click.option(
+            "--max-workers",
+            type=click.IntRange(min=1),
+            default=os.cpu_count() or 1,
+            show_default=True,
+            help="How many tasks run at once.",
+        ),
+        click.option(
+            "--max-num-splits",
+            type=click.IntRange(min=1),
+            default=100,
+            show_default=True,
+            help="Refuse a foreach wider than this.",
+        ),
         click.option("--tag", "tags", multiple=True, help="A user tag for the run (repeatable)."),
-        click.option("--run-id-file", type=click.Path(dir_okay=False), default=None,
-                     help="Write the run id to this file before the first task starts."),
+        click.option(
+            "--run-id-file",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Write the run id to this file before the first task starts.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -43,19 +59,10 @@ def _run_options(obj: Any, opts: dict[str, Any]) -> RunOptions:
     )
 
 
-class _ParameterType(click.ParamType):
-    """Parses a parameter's text with the Parameter's own rules, so errors read the same everywhere."""
-
-    def __init__(self, param: Parameter) -> None:
-        self.param = param
-        self.name = "FILE" if param.__class__.__name__ == "IncludeFile" else _metavar(param)
-
-    def convert(self, value: Any, option: Any, ctx: Any) -> Any:
-        return value  # checked by Parameter.resolve before anything runs
-
-
 def _metavar(param: Parameter) -> str:
-    return getattr(param.type, "__name__", "JSON").upper()
+    if isinstance(param, IncludeFile):
+        return "FILE"
+    return "JSON" if param.type is JSONType else getattr(param.type, "__name__", "TEXT").upper()
 
 
 def make_run_command(flow_cls: type[FlowSpec]) -> click.Command:
@@ -65,7 +72,7 @@ def make_run_command(flow_cls: type[FlowSpec]) -> click.Command:
     @click.command("run")
     @run_options
     @click.pass_obj
-    def run(obj: Any, **opts: Any) -> None:
+    def run(obj: Any, /, **opts: Any) -> None:
         """Run the flow from start to end."""
         graph = obj.checked_graph()
         values = _parameter_values(params, opts)
@@ -79,8 +86,12 @@ def make_run_command(flow_cls: type[FlowSpec]) -> click.Command:
             text += f"  [default: {param.default}]"
         if param.required:
             text += "  [required]"
-        run.params.append(click.Option([f"--{param.name}", f"param_{attr}"], type=_ParameterType(param),
-                                       default=None, help=text.strip()))
+        # Values are parsed by Parameter.resolve, so the command line, the environment and
+        # defaults are checked by one set of rules with one wording.
+        option = click.Option(
+            [f"--{param.name}", f"param_{attr}"], metavar=_metavar(param), help=text.strip()
+        )
+        run.params.append(option)
     return run
 
 
@@ -96,10 +107,12 @@ def _parameter_values(params: dict[str, Parameter], opts: dict[str, Any]) -> dic
 
 @click.command("resume")
 @click.argument("step", required=False)
-@click.option("--origin-run-id", default=None, help="The run to resume (default: your latest run of this flow).")
+@click.option(
+    "--origin-run-id", default=None, help="The run to resume (default: your latest run of this flow)."
+)
 @run_options
 @click.pass_obj
-def resume(obj: Any, step: str | None, origin_run_id: str | None, **opts: Any) -> None:
+def resume(obj: Any, /, step: str | None, origin_run_id: str | None, **opts: Any) -> None:
     """Re-run a run from STEP (default: where it failed), reusing every task that finished before."""
     graph = obj.checked_graph()
     binding = bind(obj.flow_cls, graph, obj.settings)
@@ -117,5 +130,8 @@ def add_task_command(group: click.Group) -> None:
     @click.pass_obj
     def task(obj: Any, pathspec: str, attempt: int, max_num_splits: int) -> None:
         binding = bind(obj.flow_cls, obj.graph, obj.settings)
-        ok = execute_task(binding, pathspec, attempt, TaskOptions(max_num_splits=max_num_splits))
+        binding.metadata.start_attempt(pathspec, attempt)
+        inputs = read_task_inputs(binding.metadata, pathspec)
+        report = report_to_metadata(binding.metadata, pathspec, attempt)
+        ok = execute_task(binding, inputs, attempt, TaskOptions(max_num_splits=max_num_splits), report)
         sys.exit(0 if ok else 1)

@@ -9,7 +9,7 @@ The backend is resolved once, here, from the datastore URL; nothing else compare
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import SplitResult, urlsplit
 
 from braidflow.datastore.base import BlobStore

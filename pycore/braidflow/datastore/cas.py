@@ -8,11 +8,13 @@ file up front. Every failure names the artifact and the task it belongs to.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 from braidflow.datastore.base import BlobStore
 from braidflow.datastore.serializers import pickle5
@@ -155,10 +157,9 @@ def _load_mapped(path: Path) -> object:
             raise ArtifactError(f"the blob is corrupt: only {size} bytes (truncated)")
         mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_COPY)
     value = pickle5.load(memoryview(mapped), size)
-    try:
+    # Arrays in `value` may still use the mapping; it is then unmapped once they are freed.
+    with contextlib.suppress(BufferError):
         mapped.close()
-    except BufferError:
-        pass  # arrays in `value` still use the mapping; it is unmapped once they are freed
     return value
 
 

@@ -52,9 +52,7 @@ class LocalBlobStore:
             )
         path = unquote(parts.path)
         if not path.startswith("/"):
-            raise ConfigError(
-                f"datastore URL {url!r} has no absolute path; use e.g. file:///data/braidflow"
-            )
+            raise ConfigError(f"datastore URL {url!r} has no absolute path; use e.g. file:///data/braidflow")
         return cls(Path(path))
 
     def blob_path(self, key: str) -> Path:

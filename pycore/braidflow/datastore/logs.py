@@ -6,8 +6,9 @@ newline (undecodable bytes are kept with backslash escapes). Logs are blobs like
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 
 def encode_line(timestamp: float, line: bytes) -> bytes:

@@ -11,9 +11,9 @@ import hashlib
 import queue
 import threading
 from pathlib import Path
-from typing import Union
+from typing import TypeAlias
 
-Chunk = Union[bytes, memoryview]
+Chunk: TypeAlias = "bytes | memoryview"
 
 # A chunk this large is worth hashing on the helper thread; below it the thread costs more.
 THREAD_THRESHOLD = 1 << 20

@@ -28,7 +28,16 @@ class _JSONType:
 
 JSONType = _JSONType()
 
-_BOOL_WORDS = {"true": True, "1": True, "yes": True, "y": True, "false": False, "0": False, "no": False, "n": False}
+_BOOL_WORDS = {
+    "true": True,
+    "1": True,
+    "yes": True,
+    "y": True,
+    "false": False,
+    "0": False,
+    "no": False,
+    "n": False,
+}
 
 
 class Parameter:
@@ -54,7 +63,9 @@ class Parameter:
         show_default: bool = True,
     ) -> None:
         if not name or not name.replace("_", "").replace("-", "").isalnum():
-            raise ParameterError(f"invalid parameter name {name!r}: use letters, digits, - and _", parameter=name)
+            raise ParameterError(
+                f"invalid parameter name {name!r}: use letters, digits, - and _", parameter=name
+            )
         self.name = name
         self.default = default
         self.type = type if type is not None else _infer_type(default)
@@ -73,7 +84,9 @@ class Parameter:
         return obj._artifact_value(self.attr_name)
 
     def __set__(self, obj: Any, value: Any) -> None:
-        raise AttributeError(f"cannot set parameter '{self.attr_name}' inside a step: parameters are read-only")
+        raise AttributeError(
+            f"cannot set parameter '{self.attr_name}' inside a step: parameters are read-only"
+        )
 
     @property
     def has_default(self) -> bool:
@@ -97,7 +110,8 @@ class Parameter:
                 return default
             if self.required:
                 raise ParameterError(
-                    f"missing required parameter '{self.name}': pass --{self.name} VALUE or set {self.env_var}",
+                    f"missing required parameter '{self.name}': "
+                    f"pass --{self.name} VALUE or set {self.env_var}",
                     parameter=self.name,
                 )
             return None
@@ -201,7 +215,6 @@ def _type_name(kind: Any) -> str:
     if kind is JSONType:
         return "JSON"
     return getattr(kind, "__name__", repr(kind))
-
 
 
 def parameters_of(flow_cls: type) -> dict[str, Parameter]:

@@ -8,8 +8,9 @@ only when a step reads them and are otherwise carried forward by blob key, never
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from braidflow.exceptions import (
     MissingInMergeArtifactsError,
@@ -140,7 +141,9 @@ class FlowSpec:
             if len(targets) != 1 or not isinstance(targets[0], dict):
                 raise TypeError("self.next(..., condition=) takes one dict {value: self.step}")
             cases = tuple((str(k), _step_name(v)) for k, v in targets[0].items())
-            state.transition = Transition(tuple(dict.fromkeys(s for _, s in cases)), condition=condition, cases=cases)
+            state.transition = Transition(
+                tuple(dict.fromkeys(s for _, s in cases)), condition=condition, cases=cases
+            )
             return
         state.transition = Transition(tuple(_step_name(t) for t in targets), foreach=foreach)
 
@@ -178,7 +181,9 @@ class FlowSpec:
         """
         state = self._state()
         if not state.is_join:
-            raise RuntimeError(f"merge_artifacts() can only be called in a join step, not in '{state.step_name}'")
+            raise RuntimeError(
+                f"merge_artifacts() can only be called in a join step, not in '{state.step_name}'"
+            )
         if include and exclude:
             raise ValueError("merge_artifacts() takes include= or exclude=, not both")
         candidates = _merge_candidates(inputs)

@@ -8,6 +8,7 @@ durable across process crashes, which is what a task process can cause.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from urllib.parse import SplitResult, unquote
 
@@ -48,8 +49,34 @@ def _connect(path: Path) -> sqlite3.Connection:
             path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
         )
         connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        connection.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(connection)
         connection.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.Error as exc:
         raise ConfigError(f"cannot open metadata database {path}: {exc}") from exc
     return connection
+
+
+def _enable_wal(connection: sqlite3.Connection) -> None:
+    """Switch a database to WAL, waiting out other processes that are switching it too.
+
+    Changing the journal mode of a brand-new file fails at once with "database is locked"
+    while another process does the same (SQLite does not run the busy handler for it), so
+    task processes that open a fresh store together retry here until the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds a lock (SQLITE_BUSY/LOCKED)."""
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if isinstance(code, int):
+        return code & 0xFF in (5, 6)
+    return "locked" in str(exc) or "busy" in str(exc)

@@ -9,8 +9,9 @@ or a bad request never leaves half a task visible.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Protocol, Sequence
+from typing import Protocol
 
 
 class RunStatus(enum.Enum):
@@ -219,9 +220,7 @@ class MetadataStore(Protocol):
         """Create PENDING tasks (and their steps) in one transaction; ids are 1, 2, 3... per run."""
         ...
 
-    def clone_task(
-        self, origin_pathspec: str, flow: str, run_id: str, new: NewTask
-    ) -> TaskRecord:
+    def clone_task(self, origin_pathspec: str, flow: str, run_id: str, new: NewTask) -> TaskRecord:
         """Create a SUCCEEDED task in run `run_id` that reuses the origin's artifacts (by key),
         attempts, logs and metadata, with origin_pathspec set."""
         ...
@@ -258,20 +257,17 @@ class MetadataStore(Protocol):
         """The given attempt, or the latest one. Raises NotFoundError."""
         ...
 
-    def list_attempts(self, pathspec: str) -> list[AttemptRecord]:
-        ...
+    def list_attempts(self, pathspec: str) -> list[AttemptRecord]: ...
 
     # artifacts and metadata events -----------------------------------------------------
     def list_artifacts(self, pathspec: str, attempt: int | None = None) -> list[ArtifactRecord]:
         """The artifact index of an attempt (default: the latest finished one), sorted by name."""
         ...
 
-    def add_task_metadata(self, pathspec: str, events: Sequence[MetadataEvent]) -> None:
-        ...
+    def add_task_metadata(self, pathspec: str, events: Sequence[MetadataEvent]) -> None: ...
 
     def list_task_metadata(self, pathspec: str) -> list[MetadataEvent]:
         """All events of every attempt, oldest first."""
         ...
 
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...

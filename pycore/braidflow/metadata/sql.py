@@ -70,10 +70,7 @@ class SqlMetadataStore:
         connect: Opens one new connection in autocommit mode.
         location: Where the database lives, for error messages.
 
-    Example:
-        >>> store = open_metadata_store("sqlite:///tmp/md/metadata.db")  # doctest: +SKIP
-        >>> store.create_run("HelloFlow", "alice").run_id  # doctest: +SKIP
-        '1'
+    Build one with `braidflow.metadata.open_metadata_store(url)` rather than directly.
     """
 
     def __init__(

@@ -1,15 +1,22 @@
 """Task launchers: how a task attempt gets a process. The scheduler only sees `TaskLauncher`.
 
 `ForkLauncher` forks each task from the warm scheduler process (the flow module and braidflow
-are already imported, so a task costs a fork, not a fresh interpreter), captures its stdout and
-stderr through pipes with timestamps, and stores them as log blobs when the task ends. A
-distributed launcher would run `execute_task` remotely with the same pathspec and attempt.
+are already imported, so a task costs a fork, not a fresh interpreter). The task gets its
+inputs by inheritance and sends its outcome back over a pipe; the launcher captures its stdout
+and stderr with timestamps, and records logs and outcome in the metadata store when the task
+ends, so a task process never opens the database. A distributed launcher would run
+`execute_task` remotely with `read_task_inputs` and `report_to_metadata` instead.
 """
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
+import functools
+import gc
 import io
 import os
+import pickle
 import selectors
 import signal
 import sys
@@ -18,32 +25,32 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from braidflow.metadata.base import ExceptionInfo, TaskResult, TaskStatus
 from braidflow.runtime.capture import Echo, StreamCapture
-from braidflow.runtime.task import FlowBinding, TaskOptions, execute_task
+from braidflow.runtime.inputs import TaskInputs
+from braidflow.runtime.task import FlowBinding, TaskOptions, environment_facts, execute_task
 
 _READ = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
 class TaskExit:
-    """A task process that ended: exit code, or the negative signal number that killed it."""
+    """A task attempt that ended, with its recorded outcome.
+
+    `returncode` is the process's exit code, or the negative number of the signal that killed it.
+    """
 
     pathspec: str
     attempt: int
     returncode: int
-
-    @property
-    def signal_name(self) -> str | None:
-        if self.returncode >= 0:
-            return None
-        return _SIGNAL_WORDS.get(-self.returncode, signal.Signals(-self.returncode).name)
+    result: TaskResult
 
 
 class TaskLauncher(Protocol):
     """Starts task attempts and reports when they end."""
 
-    def launch(self, pathspec: str, attempt: int) -> None:
-        """Start attempt `attempt` of the (already created) task `pathspec`."""
+    def launch(self, inputs: TaskInputs, attempt: int) -> None:
+        """Record attempt `attempt` of the (already created) task as started, and start it."""
         ...
 
     def running(self) -> int:
@@ -51,7 +58,7 @@ class TaskLauncher(Protocol):
         ...
 
     def wait(self, timeout: float | None) -> list[TaskExit]:
-        """Block up to `timeout` seconds; return the tasks that ended (logs already stored)."""
+        """Block up to `timeout` seconds; return the tasks that ended, outcome and logs recorded."""
         ...
 
     def terminate(self) -> list[TaskExit]:
@@ -75,10 +82,12 @@ class _Child:
     pid: int
     pathspec: str
     attempt: int
-    captures: dict[int, StreamCapture]
+    captures: dict[int, StreamCapture]  # stdout and stderr pipes
+    result_fd: int
     pidfd: int
     returncode: int | None = None
     open_fds: set[int] = field(default_factory=set)
+    result: bytearray = field(default_factory=bytearray)
 
 
 class ForkLauncher:
@@ -86,21 +95,34 @@ class ForkLauncher:
 
     def __init__(self, binding: FlowBinding, options: TaskOptions, echo: Echo | None) -> None:
         self._binding, self._options, self._echo = binding, options, echo
+        environment_facts()  # computed once here, inherited by every forked task
+        # Set up once here, inherited by every task: a crash prints a Python traceback to fd 2,
+        # which in a task is its stderr pipe.
+        faulthandler.enable(file=sys.__stderr__ or sys.stderr, all_threads=False)
         self._selector = selectors.DefaultSelector()
         self._children: dict[int, _Child] = {}  # by pid
 
-    def launch(self, pathspec: str, attempt: int) -> None:
+    def launch(self, inputs: TaskInputs, attempt: int) -> None:
+        pathspec = inputs.task.pathspec
+        self._binding.metadata.start_attempt(pathspec, attempt)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
+        res_r, res_w = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
+        # Objects that exist now are never collected in the child: the collector would touch
+        # (and so copy-on-write) every page of the parent's heap.
+        gc.freeze()
         pid = os.fork()
-        if pid == 0:  # the task's process: never returns
-            os.close(out_r)
-            os.close(err_r)
-            self._run_child(pathspec, attempt, out_w, err_w)
-        os.close(out_w)
-        os.close(err_w)
+        if pid == 0:  # the task's process: must never return into the scheduler's code
+            try:
+                for fd in (out_r, err_r, res_r):
+                    os.close(fd)
+                self._run_child(inputs, attempt, out_w, err_w, res_w)
+            finally:
+                os._exit(2)
+        for fd in (out_w, err_w, res_w):
+            os.close(fd)
         child = _Child(
             pid=pid,
             pathspec=pathspec,
@@ -109,10 +131,11 @@ class ForkLauncher:
                 out_r: StreamCapture(pathspec, "stdout", self._echo),
                 err_r: StreamCapture(pathspec, "stderr", self._echo),
             },
+            result_fd=res_r,
             pidfd=os.pidfd_open(pid),
-            open_fds={out_r, err_r},
+            open_fds={out_r, err_r, res_r},
         )
-        for fd in (out_r, err_r):
+        for fd in (out_r, err_r, res_r):
             os.set_blocking(fd, False)
             self._selector.register(fd, selectors.EVENT_READ, child)
         self._selector.register(child.pidfd, selectors.EVENT_READ, child)
@@ -126,6 +149,10 @@ class ForkLauncher:
         for key, _ in self._selector.select(timeout):
             child: _Child = key.data
             fd = int(key.fd)
+            if (fd == child.pidfd and child.returncode is not None) or (
+                fd != child.pidfd and fd not in child.open_fds
+            ):
+                continue  # a stale event of this batch: the fd was closed (and may be reused)
             if fd == child.pidfd:
                 child.returncode = _reap(child.pid)
                 self._close(fd)
@@ -158,10 +185,16 @@ class ForkLauncher:
         except BlockingIOError:
             return
         if data:
-            child.captures[fd].feed(data)
+            self._take(child, fd, data)
         else:
             child.open_fds.discard(fd)
             self._close(fd)
+
+    def _take(self, child: _Child, fd: int, data: bytes) -> None:
+        if fd == child.result_fd:
+            child.result += data
+        else:
+            child.captures[fd].feed(data)
 
     def _drain(self, child: _Child, fd: int) -> None:
         """After the process ended: read what is left, then close even if a grandchild holds the pipe."""
@@ -174,46 +207,82 @@ class ForkLauncher:
                 child.open_fds.discard(fd)
                 self._close(fd)
             else:
-                child.captures[fd].feed(data)
+                self._take(child, fd, data)
 
     def _close(self, fd: int) -> None:
         self._selector.unregister(fd)
         os.close(fd)
 
     def _finish(self, child: _Child) -> TaskExit:
+        """Store the logs, then record the outcome (the task's own, or why it has none)."""
         del self._children[child.pid]
-        exit_ = TaskExit(child.pathspec, child.attempt, child.returncode if child.returncode is not None else -1)
+        returncode = child.returncode if child.returncode is not None else -1
         stdout, stderr = child.captures.values()
-        if exit_.signal_name:
-            stderr.note(f"Task process was killed by signal {-exit_.returncode}: {exit_.signal_name}")
+        if returncode < 0:
+            stderr.note(f"Task process was killed by signal {-returncode}: {_signal_words(-returncode)}")
         stdout.close()
         stderr.close()
-        store = self._binding.artifacts
+        md, store = self._binding.metadata, self._binding.artifacts
         keys = [store.save_raw(c.records).key if c.records else None for c in (stdout, stderr)]
-        self._binding.metadata.set_attempt_logs(child.pathspec, child.attempt, stdout_key=keys[0], stderr_key=keys[1])
-        return exit_
+        md.set_attempt_logs(child.pathspec, child.attempt, stdout_key=keys[0], stderr_key=keys[1])
+        result = _decode_result(bytes(child.result)) or _lost(returncode)
+        md.finish_attempt(child.pathspec, child.attempt, result)
+        return TaskExit(child.pathspec, child.attempt, returncode, result)
 
     # the child side ------------------------------------------------------------------------
-    def _run_child(self, pathspec: str, attempt: int, out_w: int, err_w: int) -> None:
+    def _run_child(self, inputs: TaskInputs, attempt: int, out_w: int, err_w: int, res_w: int) -> None:
         code = 2
         try:
             _become_task_process(out_w, err_w)
-            code = 0 if execute_task(self._binding, pathspec, attempt, self._options) else 1
+            report = functools.partial(_send_result, res_w)
+            code = 0 if execute_task(self._binding, inputs, attempt, self._options, report) else 1
         except BaseException:
             traceback.print_exc()
         finally:
             for stream in (sys.stdout, sys.stderr):
-                try:
+                with contextlib.suppress(Exception):  # the pipe may be gone: no one left to tell
                     stream.flush()
-                except Exception:  # the pipe may be gone; nothing left to tell anyone
-                    pass
             os._exit(code)
+
+
+def _send_result(fd: int, result: TaskResult) -> None:
+    data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.close(fd)
+
+
+def _decode_result(data: bytes) -> TaskResult | None:
+    """The outcome the task sent, or None if it died before sending all of it."""
+    if not data:
+        return None
+    try:
+        result = pickle.loads(data)
+    except Exception:  # truncated: the process died while writing
+        return None
+    return result if isinstance(result, TaskResult) else None
+
+
+def _lost(returncode: int) -> TaskResult:
+    """The outcome of a task process that died without reporting one."""
+    if returncode < 0:
+        how = f"was killed by signal {-returncode} ({_signal_words(-returncode)})"
+    else:
+        how = f"exited with code {returncode} before reporting its outcome"
+    info = ExceptionInfo("braidflow.exceptions.TaskKilledError", f"task process {how}")
+    return TaskResult(TaskStatus.FAILED, exception=info)
+
+
+def _signal_words(number: int) -> str:
+    try:
+        return _SIGNAL_WORDS.get(signal.Signals(number), signal.Signals(number).name)
+    except ValueError:
+        return f"signal {number}"
 
 
 def _become_task_process(out_w: int, err_w: int) -> None:
     """Point fds 0-2 at /dev/null and the capture pipes; Ctrl-C is the scheduler's to handle."""
-    import faulthandler
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -223,9 +292,12 @@ def _become_task_process(out_w: int, err_w: int) -> None:
     for fd in (devnull, out_w, err_w):
         os.close(fd)
     # Line-buffered, so what a task printed survives it being killed a moment later.
-    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", line_buffering=True, errors="backslashreplace")
-    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", line_buffering=True, errors="backslashreplace")
-    faulthandler.enable(file=sys.stderr)
+    sys.stdout = io.TextIOWrapper(
+        io.FileIO(1, "w", closefd=False), encoding="utf-8", line_buffering=True, errors="backslashreplace"
+    )
+    sys.stderr = io.TextIOWrapper(
+        io.FileIO(2, "w", closefd=False), encoding="utf-8", line_buffering=True, errors="backslashreplace"
+    )
 
 
 def _reap(pid: int) -> int:
@@ -234,7 +306,5 @@ def _reap(pid: int) -> int:
 
 
 def _signal(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):  # it is already gone
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass

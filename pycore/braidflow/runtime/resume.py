@@ -19,7 +19,9 @@ Place = tuple[str, tuple[int, ...]]
 class ResumePlan:
     """Answers, for each task the scheduler is about to create, which origin task to clone."""
 
-    def __init__(self, metadata: MetadataStore, graph: FlowGraph, origin: RunRecord, rerun_from: str | None) -> None:
+    def __init__(
+        self, metadata: MetadataStore, graph: FlowGraph, origin: RunRecord, rerun_from: str | None
+    ) -> None:
         self.origin = origin
         self._by_place: dict[Place, list[TaskRecord]] = {}
         for task in metadata.list_tasks(origin.flow, origin.run_id):

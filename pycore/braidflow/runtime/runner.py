@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import platform
@@ -21,7 +22,7 @@ from braidflow.metadata import open_metadata_store
 from braidflow.metadata.base import ArtifactRecord, NewTask, RunRecord, RunStatus, TaskResult, TaskStatus
 from braidflow.runtime.launcher import ForkLauncher
 from braidflow.runtime.resume import ResumePlan
-from braidflow.runtime.scheduler import RunOutcome, Scheduler
+from braidflow.runtime.scheduler import DoneTask, RunOutcome, Scheduler
 from braidflow.runtime.task import FlowBinding, TaskOptions
 from braidflow.settings import Settings
 
@@ -50,12 +51,14 @@ def bind(flow_cls: type[FlowSpec], graph: FlowGraph, settings: Settings) -> Flow
     )
 
 
-def run_flow(binding: FlowBinding, params: dict[str, Any], options: RunOptions, datastore_url: str) -> RunOutcome:
+def run_flow(
+    binding: FlowBinding, params: dict[str, Any], options: RunOptions, datastore_url: str
+) -> RunOutcome:
     """Record a new run with its parameter values and run it to the end (or the first failure)."""
     run = _create_run(binding, options, datastore_url, origin_run_id=None)
     params_task = _record_parameters(binding, run, params)
-    first = [NewTask("start", (), (params_task,))]
-    return _execute(binding, run, options, first, resume=None)
+    first = [NewTask("start", (), (params_task.record.pathspec,))]
+    return _execute(binding, run, options, first, [params_task], resume=None)
 
 
 def resume_flow(
@@ -69,7 +72,7 @@ def resume_flow(
     origin = _origin_run(binding, origin_run_id)
     run = _create_run(binding, options, datastore_url, origin_run_id=origin.run_id)
     plan = ResumePlan(md, binding.graph, origin, step)
-    return _execute(binding, run, options, [NewTask(PARAMETERS_STEP)], resume=plan)
+    return _execute(binding, run, options, [NewTask(PARAMETERS_STEP)], [], resume=plan)
 
 
 def _origin_run(binding: FlowBinding, origin_run_id: str | None) -> RunRecord:
@@ -81,11 +84,15 @@ def _origin_run(binding: FlowBinding, origin_run_id: str | None) -> RunRecord:
     except NotFoundError:
         runs = []
     if not runs:
-        raise CommandError(f"nothing to resume: {flow} has no earlier run by {binding.username}; use run first")
+        raise CommandError(
+            f"nothing to resume: {flow} has no earlier run by {binding.username}; use run first"
+        )
     return runs[0]
 
 
-def _create_run(binding: FlowBinding, options: RunOptions, datastore_url: str, origin_run_id: str | None) -> RunRecord:
+def _create_run(
+    binding: FlowBinding, options: RunOptions, datastore_url: str, origin_run_id: str | None
+) -> RunRecord:
     system_tags = [
         f"user:{binding.username}",
         "runtime:dev",
@@ -106,7 +113,7 @@ def _create_run(binding: FlowBinding, options: RunOptions, datastore_url: str, o
     return run
 
 
-def _record_parameters(binding: FlowBinding, run: RunRecord, params: dict[str, Any]) -> str:
+def _record_parameters(binding: FlowBinding, run: RunRecord, params: dict[str, Any]) -> DoneTask:
     """Store the parameter values as the artifacts of a `_parameters` task that `start` inherits."""
     md = binding.metadata
     (task,) = md.create_tasks(run.flow, run.run_id, [NewTask(PARAMETERS_STEP)])
@@ -115,23 +122,36 @@ def _record_parameters(binding: FlowBinding, run: RunRecord, params: dict[str, A
     for name, value in params.items():
         blob = binding.artifacts.save(value, name=name, pathspec=task.pathspec)
         records.append(ArtifactRecord(name, blob.key, blob.size, blob.encoding, now, 0))
-    md.finish_attempt(task.pathspec, 0, TaskResult(TaskStatus.SUCCEEDED, artifacts=records, next_steps=("start",)))
-    return task.pathspec
+    md.finish_attempt(
+        task.pathspec, 0, TaskResult(TaskStatus.SUCCEEDED, artifacts=records, next_steps=("start",))
+    )
+    done = dataclasses.replace(task, status=TaskStatus.SUCCEEDED, attempt=0, next_steps=("start",))
+    return DoneTask(done, tuple(records))
 
 
 def _execute(
-    binding: FlowBinding, run: RunRecord, options: RunOptions, first: list[NewTask], resume: ResumePlan | None
+    binding: FlowBinding,
+    run: RunRecord,
+    options: RunOptions,
+    first: list[NewTask],
+    parents: list[DoneTask],
+    resume: ResumePlan | None,
 ) -> RunOutcome:
     say = _progress(options.quiet)
     verb = f"Resuming {resume.origin.pathspec} as" if resume else "Starting"
     say(f"{verb} run {run.pathspec} (max {options.max_workers} workers)")
     launcher = ForkLauncher(binding, TaskOptions(max_num_splits=options.max_num_splits), _echo(options.quiet))
-    scheduler = Scheduler(binding, run, launcher, max_workers=options.max_workers, progress=say, resume=resume)
-    outcome = scheduler.execute(first)
+    scheduler = Scheduler(
+        binding, run, launcher, max_workers=options.max_workers, progress=say, resume=resume
+    )
+    outcome = scheduler.execute(first, parents)
     status = RunStatus.SUCCEEDED if outcome.succeeded else RunStatus.FAILED
     binding.metadata.finish_run(run.flow, run.run_id, status)
     if outcome.succeeded:
-        say(f"Done: run {run.pathspec} succeeded ({outcome.tasks_run} tasks run, {outcome.tasks_cloned} cloned).")
+        say(
+            f"Done: run {run.pathspec} succeeded "
+            f"({outcome.tasks_run} tasks run, {outcome.tasks_cloned} cloned)."
+        )
     else:
         failed = ", ".join(outcome.failed_tasks)
         say(f"Run {run.pathspec} failed ({failed}). Fix the step and use `resume` to reuse finished tasks.")

@@ -1,31 +1,34 @@
 """The local scheduler: walks the graph of one run, creating and launching tasks as they become ready.
 
-Its only private state is which tasks wait for a worker and which join inputs have arrived,
-both derivable from the metadata. Tasks themselves read everything from the stores.
+Its private state is which tasks wait for a worker, which join inputs have arrived, and the
+records and artifact indexes of tasks whose successors are still to start: all of it derivable
+from the metadata, and kept in memory only so that tasks need not read it back.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from braidflow.flow.graph import StepKind
 from braidflow.metadata.base import (
-    ExceptionInfo,
+    ArtifactRecord,
     ForeachFrame,
     NewTask,
     RunRecord,
     TaskRecord,
-    TaskResult,
     TaskStatus,
 )
+from braidflow.runtime.inputs import TaskInputs
 from braidflow.runtime.launcher import TaskExit, TaskLauncher
 from braidflow.runtime.resume import ResumePlan
 from braidflow.runtime.task import FlowBinding
 
 HEARTBEAT_SECONDS = 10.0
+PRELOAD_LIMIT = 64 * 2**20  # bytes; larger foreach lists are read by each task
 
 Progress = Callable[[str], None]
 
@@ -39,6 +42,14 @@ class RunOutcome:
     failed_tasks: list[str]
     tasks_run: int
     tasks_cloned: int
+
+
+@dataclass(frozen=True, slots=True)
+class DoneTask:
+    """A finished task as its successors need it: the record and its artifact index."""
+
+    record: TaskRecord
+    index: tuple[ArtifactRecord, ...]
 
 
 class Scheduler:
@@ -58,21 +69,21 @@ class Scheduler:
         self._max_workers = max(1, max_workers)
         self._progress = progress
         self._resume = resume
-        self._pending: deque[str] = deque()
-        self._joins: dict[tuple[str, tuple[ForeachFrame, ...]], list[TaskRecord]] = {}
+        self._pending: deque[TaskInputs] = deque()
+        self._running: dict[str, TaskInputs] = {}
+        self._joins: dict[tuple[str, tuple[ForeachFrame, ...]], list[DoneTask]] = {}
         self._join_split = {n.matching_join: n for n in binding.graph if n.matching_join}
         self._failed: list[str] = []
         self._end_done = False
         self._ran = self._cloned = 0
-        self._running: set[str] = set()
 
-    def execute(self, first: list[NewTask]) -> RunOutcome:
+    def execute(self, first: list[NewTask], parents: list[DoneTask]) -> RunOutcome:
         """Create the first tasks and run until the end step finishes or a task fails."""
         md = self._b.metadata
         last_beat = time.monotonic()
         md.heartbeat(self._run.flow, self._run.run_id)
         try:
-            self._create(first)
+            self._create(first, parents)
             while (self._pending and not self._failed) or self._launcher.running():
                 while self._pending and not self._failed and self._launcher.running() < self._max_workers:
                     self._start(self._pending.popleft())
@@ -89,42 +100,40 @@ class Scheduler:
             for ended in self._launcher.terminate():
                 self._on_exit(ended)
             self._failed.append("interrupted")
-        return RunOutcome(self._run, not self._failed and self._end_done, self._failed, self._ran, self._cloned)
+        return RunOutcome(
+            self._run, not self._failed and self._end_done, self._failed, self._ran, self._cloned
+        )
 
-    def _start(self, pathspec: str) -> None:
-        self._launcher.launch(pathspec, 0)
-        self._running.add(pathspec)
+    def _start(self, inputs: TaskInputs) -> None:
+        self._launcher.launch(inputs, 0)
+        self._running[inputs.task.pathspec] = inputs
         self._ran += 1
 
     def _on_exit(self, ended: TaskExit) -> None:
-        self._running.discard(ended.pathspec)
-        md = self._b.metadata
-        record = md.get_task(ended.pathspec)
-        if record.status is TaskStatus.RUNNING or record.status is TaskStatus.PENDING:
-            record = self._record_lost(ended)
-        if record.status is TaskStatus.SUCCEEDED:
-            self._advance(record)
+        inputs = self._running.pop(ended.pathspec)
+        result = ended.result
+        record = dataclasses.replace(
+            inputs.task,
+            status=result.status,
+            attempt=ended.attempt,
+            next_steps=result.next_steps,
+            num_splits=result.num_splits,
+        )
+        if result.status is TaskStatus.SUCCEEDED:
+            self._advance(DoneTask(record, tuple(result.artifacts)))
         else:
             self._failed.append(record.pathspec)
-            self._progress(f"[{record.pathspec}] Task failed.")
+            self._progress(f"[{record.pathspec}] Task failed: {result.exception}")
 
-    def _record_lost(self, ended: TaskExit) -> TaskRecord:
-        """The process died before recording its outcome: record the failure on its behalf."""
-        how = f"killed by signal {-ended.returncode} ({ended.signal_name})" if ended.signal_name else (
-            f"exited with code {ended.returncode} before finishing"
-        )
-        info = ExceptionInfo("braidflow.exceptions.TaskKilledError", f"task process {how}")
-        self._b.metadata.finish_attempt(ended.pathspec, ended.attempt, TaskResult(TaskStatus.FAILED, exception=info))
-        return self._b.metadata.get_task(ended.pathspec)
-
-    def _advance(self, record: TaskRecord) -> None:
+    def _advance(self, done: DoneTask) -> None:
         """Queue what follows a finished task: children, foreach splits, or a join's arrival."""
-        graph = self._b.graph
+        graph, record = self._b.graph, done.record
         if record.step == "end":
             self._end_done = True
             return
         node = graph.nodes.get(record.step)  # None for the _parameters pseudo-step
         children: list[NewTask] = []
+        parents = [done]
         if node is not None and node.kind is StepKind.FOREACH and record.num_splits:
             target = record.next_steps[0]
             for index in range(record.num_splits):
@@ -133,43 +142,74 @@ class Scheduler:
         else:
             for target in record.next_steps:
                 if graph[target].is_join:
-                    children.extend(self._arrive(target, record))
+                    arrived = self._arrive(target, done)
+                    if arrived:
+                        children.append(arrived[0])
+                        parents.extend(arrived[1])
                 else:
                     children.append(NewTask(target, record.foreach_stack, (record.pathspec,)))
-        self._create(children)
+        self._create(children, parents)
 
-    def _arrive(self, join: str, record: TaskRecord) -> list[NewTask]:
-        """Collect one input of a join; return the join task once all inputs are in."""
+    def _arrive(self, join: str, done: DoneTask) -> tuple[NewTask, list[DoneTask]] | None:
+        """Collect one input of a join; return the join task and its inputs once all are in."""
         split = self._join_split[join]
-        stack = record.foreach_stack
+        stack = done.record.foreach_stack
         if split.kind is StepKind.FOREACH:
             outer, expected = stack[:-1], stack[-1].num_splits
         else:
             outer, expected = stack, len(split.out)
         arrived = self._joins.setdefault((join, outer), [])
-        arrived.append(record)
+        arrived.append(done)
         if len(arrived) < expected:
-            return []
+            return None
         del self._joins[(join, outer)]
         if split.kind is StepKind.FOREACH:
-            arrived.sort(key=lambda r: r.foreach_stack[-1].index)
+            arrived.sort(key=lambda d: d.record.foreach_stack[-1].index)
         else:
-            arrived.sort(key=lambda r: int(r.task_id))
-        return [NewTask(join, outer, tuple(r.pathspec for r in arrived))]
+            arrived.sort(key=lambda d: int(d.record.task_id))
+        return NewTask(join, outer, tuple(d.record.pathspec for d in arrived)), arrived
 
-    def _create(self, tasks: list[NewTask]) -> None:
+    def _create(self, tasks: list[NewTask], parents: list[DoneTask]) -> None:
         """Create tasks in one batch; with a resume plan, clone those that finished before."""
+        md = self._b.metadata
         fresh: list[NewTask] = []
         for task in tasks:
             origin = self._resume.origin_for(task) if self._resume else None
             if origin is None:
                 fresh.append(task)
                 continue
-            clone = self._b.metadata.clone_task(origin, self._run.flow, self._run.run_id, task)
+            clone = md.clone_task(origin, self._run.flow, self._run.run_id, task)
             self._resume.cloned(clone)  # type: ignore[union-attr]
             self._cloned += 1
             self._progress(f"[{clone.pathspec}] Cloned from {origin}.")
-            self._advance(clone)
-        if fresh:
-            created = self._b.metadata.create_tasks(self._run.flow, self._run.run_id, fresh)
-            self._pending.extend(t.pathspec for t in created)
+            self._advance(DoneTask(clone, tuple(md.list_artifacts(clone.pathspec))))
+        if not fresh:
+            return
+        by_path = {d.record.pathspec: d for d in parents}
+        preloaded = self._preload(fresh, by_path)
+        for record in md.create_tasks(self._run.flow, self._run.run_id, fresh):
+            inputs = [by_path[p] for p in record.input_paths]
+            self._pending.append(
+                TaskInputs(
+                    task=record,
+                    run=self._run,
+                    parents=tuple(d.record for d in inputs),
+                    indexes={d.record.pathspec: d.index for d in inputs},
+                    preloaded=preloaded,
+                )
+            )
+
+    def _preload(self, tasks: list[NewTask], parents: dict[str, DoneTask]) -> dict[str, object]:
+        """Load a foreach's item list once here, so its many tasks inherit it instead of each
+        reading it from the datastore."""
+        first = tasks[0]
+        if len(tasks) < 2 or not first.foreach_stack or len(first.input_paths) != 1:
+            return {}
+        split = parents[first.input_paths[0]]
+        var = self._b.graph[split.record.step].foreach_var if split.record.step in self._b.graph else None
+        record = next((r for r in split.index if r.name == var), None)
+        if record is None or record.size > PRELOAD_LIMIT:
+            return {}
+        return {
+            record.key: self._b.artifacts.load(record.key, name=record.name, pathspec=split.record.pathspec)
+        }

@@ -1,20 +1,21 @@
 """Execute one attempt of one task from the flow's code, the metadata and the datastore alone.
 
-Nothing here depends on the scheduler's memory: a task is named by its pathspec and attempt,
-and everything else (its step, parents, foreach position, the run's tags) is read from the
-metadata store. Any launcher (forked worker, subprocess, a distributed engine) calls
-`execute_task` in the task's own process.
+Nothing here depends on the scheduler's memory: a task needs its `TaskInputs` (which any
+launcher can read from the metadata store) and a `report` callback for its outcome (which any
+launcher can point at the metadata store). The local launcher passes inputs it already holds
+and collects outcomes over a pipe, so a forked task never opens the database.
 """
 
 from __future__ import annotations
 
+import functools
 import platform
 import sys
 import time
 import traceback
-from collections.abc import Sized
+from collections.abc import Callable, Sequence, Sized
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import braidflow
 from braidflow.datastore.cas import ArtifactStore
@@ -32,6 +33,7 @@ from braidflow.metadata.base import (
     TaskResult,
     TaskStatus,
 )
+from braidflow.runtime.inputs import TaskInputs
 
 
 @dataclass(frozen=True)
@@ -52,18 +54,21 @@ class TaskOptions:
     max_num_splits: int = 100_000
 
 
-def execute_task(binding: FlowBinding, pathspec: str, attempt: int, options: TaskOptions) -> bool:
-    """Run attempt `attempt` of task `pathspec` and record its outcome; True on success.
+Report = Callable[[TaskResult], None]
 
-    A user exception is printed to stderr and recorded on the attempt, never re-raised.
+
+def execute_task(
+    binding: FlowBinding, inputs: TaskInputs, attempt: int, options: TaskOptions, report: Report
+) -> bool:
+    """Run attempt `attempt` of the task and `report` its outcome; True on success.
+
+    The attempt must already be recorded as started. A user exception is printed to stderr
+    and reported on the attempt, never re-raised.
     """
-    md = binding.metadata
-    task = md.get_task(pathspec)
-    run = md.get_run(task.flow, task.run_id)
-    md.start_attempt(pathspec, attempt)
+    task, run = inputs.task, inputs.run
     events = _task_events(binding, task, attempt, run.origin_run_id)
     try:
-        flow = _flow_object(binding, task)
+        flow = _flow_object(binding, inputs)
         set_task_context(
             TaskContext(
                 flow_name=task.flow,
@@ -77,21 +82,35 @@ def execute_task(binding: FlowBinding, pathspec: str, attempt: int, options: Tas
                 parameter_names=tuple(parameters_of(binding.flow_cls)),
             )
         )
-        _call_step(binding, flow, task)
+        _call_step(binding, flow, inputs)
         next_steps, num_splits = _resolve_transition(binding, flow, task, options)
-        artifacts = persist_artifacts(binding.artifacts, flow, pathspec, attempt)
-    except BaseException as exc:  # the task's process must record any failure, even SystemExit
+        artifacts = persist_artifacts(binding.artifacts, flow, task.pathspec, attempt)
+    except BaseException as exc:  # the task's process must report any failure, even SystemExit
         sys.stderr.write(traceback.format_exc())
         sys.stderr.flush()
-        md.finish_attempt(pathspec, attempt, TaskResult(TaskStatus.FAILED, metadata=events, exception=describe(exc)))
+        report(TaskResult(TaskStatus.FAILED, metadata=events, exception=describe(exc)))
         return False
     finally:
         set_task_context(None)
-    result = TaskResult(
-        TaskStatus.SUCCEEDED, artifacts=artifacts, metadata=events, next_steps=next_steps, num_splits=num_splits
+    report(
+        TaskResult(
+            TaskStatus.SUCCEEDED,
+            artifacts=artifacts,
+            metadata=events,
+            next_steps=next_steps,
+            num_splits=num_splits,
+        )
     )
-    md.finish_attempt(pathspec, attempt, result)
     return True
+
+
+def report_to_metadata(metadata: MetadataStore, pathspec: str, attempt: int) -> Report:
+    """A `report` that records the outcome straight into the metadata store."""
+
+    def report(result: TaskResult) -> None:
+        metadata.finish_attempt(pathspec, attempt, result)
+
+    return report
 
 
 def describe(exc: BaseException) -> ExceptionInfo:
@@ -103,7 +122,9 @@ def describe(exc: BaseException) -> ExceptionInfo:
     return ExceptionInfo(type=name, exception=str(exc), traceback=text)
 
 
-def persist_artifacts(store: ArtifactStore, flow: FlowSpec, pathspec: str, attempt: int) -> list[ArtifactRecord]:
+def persist_artifacts(
+    store: ArtifactStore, flow: FlowSpec, pathspec: str, attempt: int
+) -> list[ArtifactRecord]:
     """Store every artifact the step set and carry inherited ones forward by key."""
     state: TaskState = flow.__dict__[STATE]
     now = time.time()
@@ -118,18 +139,25 @@ def persist_artifacts(store: ArtifactStore, flow: FlowSpec, pathspec: str, attem
     return records
 
 
-def _task_events(binding: FlowBinding, task: TaskRecord, attempt: int, origin_run_id: str | None) -> list[MetadataEvent]:
-    now = time.time()
-    facts = {
-        "attempt": str(attempt),
-        "python_version": platform.python_version(),
-        "user": binding.username,
+@functools.cache
+def environment_facts() -> dict[str, str]:
+    """Where tasks run. Computed once: launchers call it before forking, so tasks inherit it
+    (platform.platform() alone costs milliseconds, a subprocess included)."""
+    return {
         "runtime": "local",
+        "python_version": platform.python_version(),
         "platform": platform.platform(),
         "hostname": platform.node(),
         "executable": sys.executable,
         "braidflow_version": braidflow.__version__,
     }
+
+
+def _task_events(
+    binding: FlowBinding, task: TaskRecord, attempt: int, origin_run_id: str | None
+) -> list[MetadataEvent]:
+    now = time.time()
+    facts = {"attempt": str(attempt), "user": binding.username, **environment_facts()}
     if origin_run_id:
         facts["origin-run-id"] = origin_run_id
     if task.foreach_stack:
@@ -137,62 +165,62 @@ def _task_events(binding: FlowBinding, task: TaskRecord, attempt: int, origin_ru
     return [MetadataEvent(k, v, k, (f"attempt_id:{attempt}",), now, attempt) for k, v in facts.items()]
 
 
-def _flow_object(binding: FlowBinding, task: TaskRecord) -> FlowSpec:
+def _flow_object(binding: FlowBinding, inputs: TaskInputs) -> FlowSpec:
     """The flow instance a step runs on, with its parents' artifacts ready to load lazily."""
-    md, node = binding.metadata, binding.graph[task.step]
+    task, node = inputs.task, binding.graph[inputs.task.step]
     flow = binding.flow_cls.__new__(binding.flow_cls)
-    if node.is_join:
-        inherited = {}
-        first = task.input_paths[0] if task.input_paths else None
-        if first:  # parameters flow through joins unchanged
+    inherited: dict[str, ArtifactRecord] = {}
+    if task.input_paths:
+        first = inputs.index_of(task.input_paths[0])
+        if node.is_join:  # only parameters flow through joins unchanged
             params = set(parameters_of(binding.flow_cls))
-            inherited = {r.name: r for r in md.list_artifacts(first) if r.name in params}
-    else:
-        inherited = {r.name: r for r in md.list_artifacts(task.input_paths[0])} if task.input_paths else {}
-    state = TaskState(
+            inherited = {r.name: r for r in first if r.name in params}
+        else:
+            inherited = {r.name: r for r in first}
+    flow.__dict__[STATE] = TaskState(
         flow_name=task.flow,
         step_name=task.step,
         pathspec=task.pathspec,
         inherited=inherited,
-        load=_loader(binding.artifacts, task.pathspec),
+        load=_loader(binding.artifacts, task.pathspec, inputs.preloaded),
         foreach_stack=task.foreach_stack,
-        foreach_value=_foreach_values(binding, task),
+        foreach_value=_foreach_values(binding, inputs, task),
         is_join=node.is_join,
     )
-    flow.__dict__[STATE] = state
     return flow
 
 
-def _loader(store: ArtifactStore, pathspec: str) -> Any:
+def _loader(store: ArtifactStore, pathspec: str, preloaded: dict[str, Any]) -> Any:
     def load(record: ArtifactRecord) -> Any:
+        if record.key in preloaded:
+            return preloaded[record.key]
         return store.load(record.key, name=record.name, pathspec=pathspec)
 
     return load
 
 
-def _input_views(binding: FlowBinding, task: TaskRecord) -> Inputs:
-    md, views = binding.metadata, []
-    for path in task.input_paths:
-        parent = md.get_task(path)
+def _input_views(binding: FlowBinding, inputs: TaskInputs) -> Inputs:
+    views = []
+    for parent in inputs.parents:
         view = binding.flow_cls.__new__(binding.flow_cls)
         view.__dict__[STATE] = TaskState(
             flow_name=parent.flow,
             step_name=parent.step,
-            pathspec=path,
-            inherited={r.name: r for r in md.list_artifacts(path)},
-            load=_loader(binding.artifacts, path),
+            pathspec=parent.pathspec,
+            inherited={r.name: r for r in inputs.index_of(parent.pathspec)},
+            load=_loader(binding.artifacts, parent.pathspec, inputs.preloaded),
             foreach_stack=parent.foreach_stack,
-            foreach_value=_foreach_values(binding, parent),
+            foreach_value=_foreach_values(binding, inputs, parent),
             read_only=True,
         )
         views.append(view)
     return Inputs(views)
 
 
-def _call_step(binding: FlowBinding, flow: FlowSpec, task: TaskRecord) -> None:
-    method = getattr(flow, task.step)
-    if binding.graph[task.step].is_join:
-        method(_input_views(binding, task))
+def _call_step(binding: FlowBinding, flow: FlowSpec, inputs: TaskInputs) -> None:
+    method = getattr(flow, inputs.task.step)
+    if binding.graph[inputs.task.step].is_join:
+        method(_input_views(binding, inputs))
     else:
         method()
 
@@ -206,12 +234,20 @@ def _resolve_transition(
     where = f"step '{task.step}' ({binding.graph.path}:{node.line})"
     if node.kind is StepKind.END:
         if transition is not None:
-            raise FlowDefinitionError("the end step must not call self.next()", path=binding.graph.path, line=node.line, step=task.step)
+            raise FlowDefinitionError(
+                "the end step must not call self.next()",
+                path=binding.graph.path,
+                line=node.line,
+                step=task.step,
+            )
         return (), None
     if transition is None:
         raise RuntimeError(f"{where} finished without calling self.next()")
     if set(transition.targets) != set(node.out):
-        raise RuntimeError(f"{where} called self.next({', '.join(transition.targets)}) but its source says {', '.join(node.out)}")
+        raise RuntimeError(
+            f"{where} called self.next({', '.join(transition.targets)}) "
+            f"but its source says {', '.join(node.out)}"
+        )
     if node.kind is StepKind.FOREACH:
         return node.out, _foreach_width(flow, node.foreach_var or "", where, options)
     if node.kind is StepKind.SWITCH:
@@ -223,9 +259,14 @@ def _foreach_width(flow: FlowSpec, var: str, where: str, options: TaskOptions) -
     try:
         values = getattr(flow, var)
     except AttributeError:
-        raise RuntimeError(f"{where}: foreach='{var}' names no artifact; set self.{var} before self.next()") from None
+        raise RuntimeError(
+            f"{where}: foreach='{var}' names no artifact; set self.{var} before self.next()"
+        ) from None
     if not isinstance(values, Sized):
-        raise TypeError(f"{where}: foreach='{var}' must be a sized sequence (list, tuple, ...), got {type(values).__name__}")
+        raise TypeError(
+            f"{where}: foreach='{var}' must be a sized sequence (list, tuple, ...), "
+            f"got {type(values).__name__}"
+        )
     width = len(values)
     if width == 0:
         raise ValueError(f"{where}: foreach='{var}' is empty; a foreach needs at least one item")
@@ -242,37 +283,49 @@ def _switch_target(flow: FlowSpec, transition: Transition, where: str) -> str:
     try:
         value = getattr(flow, condition)
     except AttributeError:
-        raise RuntimeError(f"{where}: condition='{condition}' names no artifact; set self.{condition}") from None
+        raise RuntimeError(
+            f"{where}: condition='{condition}' names no artifact; set self.{condition}"
+        ) from None
     cases = dict(transition.cases)
     if str(value) not in cases:
-        raise ValueError(f"{where}: self.{condition} is {value!r}, which matches no case ({', '.join(map(repr, cases))})")
+        raise ValueError(
+            f"{where}: self.{condition} is {value!r}, which matches no case ({', '.join(map(repr, cases))})"
+        )
     return cases[str(value)]
 
 
-def _foreach_values(binding: FlowBinding, task: TaskRecord) -> Any:
-    """A lazy `level -> item` lookup for the task's foreach stack (reads the split's artifact)."""
+def _foreach_values(binding: FlowBinding, inputs: TaskInputs, task: TaskRecord) -> Any:
+    """A lazy `level -> item` lookup for `task`'s foreach stack (reads the split's artifact)."""
     if not task.foreach_stack:
         return None
-    md, graph = binding.metadata, binding.graph
+    graph = binding.graph
 
+    @functools.cache
     def value(level: int) -> Any:
         frame = task.foreach_stack[level]
-        split = _ancestor(md, task, frame.step)
         var = graph[frame.step].foreach_var or ""
-        record = next((r for r in md.list_artifacts(split.pathspec) if r.name == var), None)
+        split, index = _split_index(binding, inputs, task, frame.step)
+        record = next((r for r in index if r.name == var), None)
         if record is None:
-            raise RuntimeError(f"foreach artifact '{var}' of {split.pathspec} is missing")
-        items = binding.artifacts.load(record.key, name=var, pathspec=split.pathspec)
-        return items[frame.index]  # type: ignore[index]
+            raise RuntimeError(f"foreach artifact '{var}' of {split} is missing")
+        items = inputs.preloaded.get(record.key)
+        if items is None:
+            items = binding.artifacts.load(record.key, name=var, pathspec=split)
+        return cast("Sequence[Any]", items)[frame.index]
 
     return value
 
 
-def _ancestor(md: MetadataStore, task: TaskRecord, step: str) -> TaskRecord:
-    """The nearest ancestor of `task` (following first inputs) that ran `step`."""
-    current = task
+def _split_index(
+    binding: FlowBinding, inputs: TaskInputs, task: TaskRecord, step: str
+) -> tuple[str, tuple[ArtifactRecord, ...]]:
+    """The pathspec and artifact index of the nearest ancestor of `task` that ran `step`."""
+    if task is inputs.task and inputs.parents and inputs.parents[0].step == step:
+        parent = inputs.parents[0].pathspec
+        return parent, inputs.index_of(parent)
+    md, current = binding.metadata, task
     while current.input_paths:
         current = md.get_task(current.input_paths[0])
         if current.step == step:
-            return current
+            return current.pathspec, tuple(md.list_artifacts(current.pathspec))
     raise RuntimeError(f"no ancestor of {task.pathspec} ran step '{step}'")

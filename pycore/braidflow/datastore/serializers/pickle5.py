@@ -5,8 +5,9 @@ Layout of one blob (all integers little-endian):
     MAGIC (8 bytes)
     in-band pickle stream, as blocks of <= 4 MiB: [flags u8, 3 pad, stored u32, raw u32] data
     per out-of-band buffer: zero padding to 64 bytes, then the buffer (raw, or one zlib stream)
-    table: one entry per section [offset u64, stored u64, raw u64, flags u32, 4 pad]
-           (entry 0 is the in-band stream, entries 1.. the buffers in pickle order)
+    table: one entry per section [offset u64, stored u64, raw u64, flags u32, crc32 u32]
+           (entry 0 is the in-band stream, with the crc32 of its stored bytes; entries 1..
+           are the buffers in pickle order, crc 0: checking them would page in every byte)
     footer: [table offset u64, entry count u32, crc32 of table u32, TRAILER_MAGIC 8 bytes]
 
 Large buffers (numpy arrays, PickleBuffers) are written out of the pickle stream, unchanged,
@@ -21,9 +22,10 @@ from __future__ import annotations
 import pickle
 import struct
 import zlib
-from typing import Any, BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
-import cloudpickle
+import cloudpickle  # type: ignore[import-untyped]  # ships no type information
 
 from braidflow.datastore.staging import HashingWriter
 from braidflow.exceptions import ArtifactError
@@ -41,7 +43,7 @@ SAMPLE_SIZE = 32 << 10  # bytes compressed from each of the start, middle and en
 FLAG_ZLIB = 1
 
 _BLOCK = struct.Struct("<B3xII")
-_ENTRY = struct.Struct("<QQQI4x")
+_ENTRY = struct.Struct("<QQQII")
 _FOOTER = struct.Struct("<QII8s")
 MIN_SIZE = len(MAGIC) + _ENTRY.size + _FOOTER.size
 
@@ -69,7 +71,7 @@ def dump(value: object, out: HashingWriter) -> None:
 
     cloudpickle.Pickler(stream, protocol=5, buffer_callback=keep_out_of_band).dump(value)
     stream.close()
-    entries = [(len(MAGIC), out.position - len(MAGIC), stream.raw_size, 0)]
+    entries = [(len(MAGIC), out.position - len(MAGIC), stream.raw_size, 0, stream.crc)]
     for raw in buffers:
         entries.append(_write_buffer(raw, out))
     table = b"".join(_ENTRY.pack(*entry) for entry in entries)
@@ -90,8 +92,11 @@ def load(blob: memoryview | BinaryIO, size: int) -> object:
     """
     source = _Source(blob, size)
     entries = _read_table(source, size)
-    stream_offset, stream_stored, stream_raw, _ = entries[0]
-    reader = _BlockReader(source.section(stream_offset, stream_stored), stream_raw)
+    stream_offset, stream_stored, stream_raw, _, stream_crc = entries[0]
+    section = source.section(stream_offset, stream_stored)
+    if zlib.crc32(section) != stream_crc:
+        raise _corrupt("the pickle stream does not match its checksum")
+    reader = _BlockReader(section, stream_raw)
     buffers = (_read_buffer(source, *entry) for entry in entries[1:])
     return pickle.Unpickler(reader, buffers=buffers).load()
 
@@ -117,6 +122,7 @@ class _BlockWriter:
         self._out = out
         self._pending = bytearray()
         self.raw_size = 0
+        self.crc = 0  # of the stored bytes (headers and data), checked before unpickling
 
     def write(self, data: Any) -> int:
         view = memoryview(data).cast("B")
@@ -145,14 +151,18 @@ class _BlockWriter:
         if compression_pays(block):
             packed = zlib.compress(block, ZLIB_LEVEL)
             if len(packed) < block.nbytes:
-                self._out.write(_BLOCK.pack(FLAG_ZLIB, len(packed), block.nbytes))
-                self._out.write(packed)
+                self._put(_BLOCK.pack(FLAG_ZLIB, len(packed), block.nbytes))
+                self._put(packed)
                 return
-        self._out.write(_BLOCK.pack(0, block.nbytes, block.nbytes))
-        self._out.write(block)
+        self._put(_BLOCK.pack(0, block.nbytes, block.nbytes))
+        self._put(block)
+
+    def _put(self, data: bytes | memoryview) -> None:
+        self.crc = zlib.crc32(data, self.crc)
+        self._out.write(data)
 
 
-def _write_buffer(raw: memoryview, out: HashingWriter) -> tuple[int, int, int, int]:
+def _write_buffer(raw: memoryview, out: HashingWriter) -> tuple[int, int, int, int, int]:
     out.pad_to(ALIGN)
     offset = out.position
     if compression_pays(raw):
@@ -160,10 +170,10 @@ def _write_buffer(raw: memoryview, out: HashingWriter) -> tuple[int, int, int, i
         for start in range(0, raw.nbytes, CHUNK_SIZE):
             out.write(packer.compress(raw[start : start + CHUNK_SIZE]))
         out.write(packer.flush())
-        return offset, out.position - offset, raw.nbytes, FLAG_ZLIB
+        return offset, out.position - offset, raw.nbytes, FLAG_ZLIB, 0
     for start in range(0, raw.nbytes, CHUNK_SIZE):
         out.write(raw[start : start + CHUNK_SIZE])
-    return offset, raw.nbytes, raw.nbytes, 0
+    return offset, raw.nbytes, raw.nbytes, 0, 0
 
 
 class _Source:
@@ -182,8 +192,8 @@ class _Source:
             return self._view[offset : offset + length]
         assert self._stream is not None
         self._stream.seek(offset)
-        data = bytearray(length)
-        if self._stream.readinto(data) != length:
+        data = bytearray(length)  # writable, so arrays built on it are writable too
+        if _read_into(self._stream, data) != length:
             raise _corrupt("the blob is shorter than its trailer says (truncated)")
         return memoryview(data)
 
@@ -193,7 +203,16 @@ class _Source:
             yield self.section(start, min(CHUNK_SIZE, offset + length - start))
 
 
-def _read_table(source: _Source, size: int) -> list[tuple[int, int, int, int]]:
+def _read_into(stream: BinaryIO, target: bytearray) -> int:
+    readinto = getattr(stream, "readinto", None)
+    if readinto is not None:
+        return int(readinto(target))
+    data = stream.read(len(target))  # readers without readinto (some network streams)
+    target[: len(data)] = data
+    return len(data)
+
+
+def _read_table(source: _Source, size: int) -> list[tuple[int, int, int, int, int]]:
     if size < MIN_SIZE:
         raise _corrupt(f"only {size} bytes, too short to be a {ENCODING} blob (truncated)")
     if bytes(source.section(0, len(MAGIC))) != MAGIC:
@@ -208,13 +227,13 @@ def _read_table(source: _Source, size: int) -> list[tuple[int, int, int, int]]:
     if zlib.crc32(table) != crc:
         raise _corrupt("the trailer's checksum does not match its table")
     entries = [_ENTRY.unpack_from(table, i * _ENTRY.size) for i in range(count)]
-    for offset, stored, _raw, _flags in entries:
+    for offset, stored, *_ in entries:
         if offset + stored > table_offset:
             raise _corrupt("a section overlaps the trailer")
     return entries
 
 
-def _read_buffer(source: _Source, offset: int, stored: int, raw: int, flags: int) -> memoryview:
+def _read_buffer(source: _Source, offset: int, stored: int, raw: int, flags: int, _crc: int) -> memoryview:
     if not flags & FLAG_ZLIB:
         if stored != raw:
             raise _corrupt("an uncompressed buffer has a stored size different from its size")
@@ -265,19 +284,18 @@ class _BlockReader:
 
     def read(self, size: int | None = -1) -> bytes:
         if size is not None and 0 <= size <= self._block.nbytes:
-            data = bytes(self._block[:size])  # the common case: within the current block
+            head = bytes(self._block[:size])  # the common case: within the current block
             self._block = self._block[size:]
-            return data
+            return head
         if size is None or size < 0:
             size = self._left + self._block.nbytes
         data = bytearray(size)
-        return bytes(data[: self.readinto(data)])
+        del data[self.readinto(data) :]
+        return bytes(data)
 
     def readline(self, size: int | None = -1) -> bytes:
         line = bytearray()
-        while (size is None or size < 0 or len(line) < size) and (
-            self._block.nbytes or self._next_block()
-        ):
+        while (size is None or size < 0 or len(line) < size) and (self._block.nbytes or self._next_block()):
             byte = bytes(self._block[:1])
             self._block = self._block[1:]
             line += byte
@@ -304,4 +322,3 @@ class _BlockReader:
 
 def _corrupt(detail: str) -> ArtifactError:
     return ArtifactError(f"the blob is corrupt: {detail}")
-

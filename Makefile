@@ -1,0 +1,67 @@
+# The two commands: `make run` (the hello-world tutorial, end to end) and `make test` (the suite).
+# Needs only GNU make and python3 (3.10 or newer); everything else goes into .venv/.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Touched after a successful `pip install -e '.[dev]'`; older than pyproject.toml means reinstall.
+STAMP := $(VENV)/.braidflow-install-stamp
+HELLO := pycore/braidflow/tutorials/00-helloworld
+
+# Install Debian packages with apt-get, as root or through password-less sudo, else explain.
+define apt_install
+	if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo; \
+	else echo "error: need the Debian packages '$(1)'; run: sudo apt-get install $(1)" >&2; exit 1; fi; \
+	echo "installing $(1) with apt-get"; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1) >/dev/null
+endef
+
+.PHONY: help install run test lint clean r-toolchain
+
+help: ## show this help
+	@echo "usage: make <target>"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+install: $(STAMP) r-toolchain ## create .venv and install braidflow with its dev tools (only when needed)
+	@:
+
+$(BIN)/python:
+	@if ! $(PYTHON) -c 'import ensurepip' 2>/dev/null; then \
+	  if command -v apt-get >/dev/null; then $(call apt_install,python3-venv); \
+	  else echo "error: $(PYTHON) cannot create virtual environments (no ensurepip)" >&2; exit 1; fi; \
+	fi
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+# PLANNED (R package): r-package/ needs R. When it lands, this target installs Debian's
+# r-base-core (plus the r-cran-* packages the package imports) with $(call apt_install,...),
+# only when `Rscript` is missing, and `make test` runs the testthat suite. Until then it does
+# nothing, so `make install` never touches the system for R.
+r-toolchain: ## (planned) install R with apt-get when Rscript is missing; does nothing yet
+	@:
+
+run: install ## run the hello-world tutorial flow, then read its message back with the client
+	$(BIN)/python $(HELLO)/helloworld.py run
+	$(BIN)/python $(HELLO)/read_back.py
+
+test: install ## run the test suite, then ruff and mypy; fails on the first error
+	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+lint: install ## ruff check, ruff format --check and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean: ## remove .venv and the local store .braidflow
+	rm -rf $(VENV) .braidflow
