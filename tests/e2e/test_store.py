@@ -1,0 +1,122 @@
+"""What the stores promise, seen from a user's runs: dedup, integrity, concurrency, portability."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import braidflow
+from braidflow import Flow, Run, Task
+from braidflow.exceptions import ArtifactError, NamespaceMismatchError, NotFoundError
+from braidflow.metadata import open_metadata_store
+from braidflow.metadata.base import NewTask, TaskStatus
+
+
+def _blob_files(root: Path) -> list[Path]:
+    return [p for p in (root / ".braidflow" / "data").rglob("*") if p.is_file() and ".staging" not in p.parts]
+
+
+def test_identical_values_are_stored_once(project):
+    project.run("dedup_flow.py", "run", check=True)
+    run = Flow("DedupFlow").latest_run
+    start, end = run["start"].task, run["end"].task
+    assert start["big"].sha == start["copy"].sha == end["again"].sha == end["big"].sha
+    assert len(_blob_files(project.root)) == 1  # three artifacts, four references, one blob
+    project.run("dedup_flow.py", "run", check=True)
+    assert len(_blob_files(project.root)) == 1  # a second run adds no copy
+    assert not list((project.root / ".braidflow" / "data" / ".staging").glob("*"))
+
+
+def test_corrupt_or_missing_blob_names_artifact_and_task(project):
+    project.run("dedup_flow.py", "run", check=True)
+    task = Flow("DedupFlow").latest_run["start"].task
+    blob = next(p for p in _blob_files(project.root) if p.name == task["big"].sha)
+    blob.write_bytes(blob.read_bytes()[:100])
+    with pytest.raises(ArtifactError) as err:
+        _ = Task(task.pathspec)["big"].data
+    assert "big" in str(err.value) and task.pathspec in str(err.value)
+    blob.unlink()
+    with pytest.raises(ArtifactError) as err:
+        _ = Task(task.pathspec).data.big
+    assert "big" in str(err.value) and task.pathspec in str(err.value)
+
+
+def test_two_runs_of_the_same_flow_at_once(project):
+    procs = [project.popen("fanout_flow.py", "run", "--width", "8") for _ in range(2)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    runs = list(Flow("FanoutFlow"))
+    assert len(runs) == 2 and {r.id for r in runs} == {"1", "2"}
+    for run in runs:
+        assert run.successful and run.data.total == sum(i * i for i in range(8))
+        assert len(list(run["work"].tasks())) == 8
+
+
+def test_a_task_runs_from_metadata_and_datastore_alone(project):
+    """A launcher needs only the pathspec: here a fresh interpreter runs a task the scheduler never saw."""
+    project.run("branch_flow.py", "run", check=True)
+    run = Flow("BranchFlow").latest_run
+    join = run["join"].task
+    store = open_metadata_store(f"sqlite://{project.root}/.braidflow/metadata.db")
+    (extra,) = store.create_tasks("BranchFlow", run.id, [NewTask("end", (), (join.pathspec,))])
+    proc = project.run("branch_flow.py", "_task", extra.pathspec, check=True)
+    assert proc.returncode == 0
+    assert store.get_task(extra.pathspec).status is TaskStatus.SUCCEEDED
+    assert Task(extra.pathspec).data.final == ("same", 2, "both")
+
+
+def test_namespaces_separate_users(project):
+    project.run("branch_flow.py", "run", check=True, BRAIDFLOW_USER="alice")
+    project.run("branch_flow.py", "run", check=True)
+    braidflow.namespace("user:tester")
+    assert [r.id for r in Flow("BranchFlow")] == ["2"]
+    with pytest.raises(NamespaceMismatchError):
+        Run("BranchFlow/1")
+    braidflow.namespace("user:alice")
+    assert Flow("BranchFlow").latest_run.id == "1"
+    braidflow.namespace(None)
+    assert [r.id for r in Flow("BranchFlow")] == ["2", "1"]
+    with pytest.raises(NotFoundError):
+        Run("BranchFlow/3")
+    with pytest.raises(braidflow.exceptions.InvalidPathspecError):
+        Run("BranchFlow")
+
+
+def test_navigation_between_steps_and_tasks(project):
+    project.run("branch_flow.py", "run", check=True)
+    run = Flow("BranchFlow").latest_run
+    assert [s.id for s in run.steps()] == ["end", "join", "right", "left", "start"]
+    join = run["join"]
+    assert sorted(s.id for s in join.parent_steps) == ["left", "right"]
+    assert [s.id for s in run["start"].child_steps] == ["left", "right"]
+    left = run["left"].task
+    assert [t.pathspec for t in left.parent_tasks] == [run["start"].task.pathspec]
+    assert [t.pathspec for t in left.child_tasks] == [join.task.pathspec]
+    assert left.parent.parent == run and left.path_components == ["BranchFlow", run.id, "left", left.id]
+    assert run["end"].task == run.end_task
+
+
+def test_resumed_tasks_see_origin_run_id(project):
+    project.run("linear_flow.py", "run", check=True)
+    origin = Flow("LinearFlow").latest_run
+    project.run("linear_flow.py", "resume", "start", check=True)
+    run = Flow("LinearFlow").latest_run
+    assert run.id != origin.id
+    assert run["start"].task.data.seen["origin_run_id"] == origin.id
+    assert run["start"].task.metadata_dict["origin-run-id"] == origin.id
+
+
+def test_store_location_from_metadata_call(project, tmp_path):
+    project.run("branch_flow.py", "run", check=True)
+    assert braidflow.get_metadata() == f"local@{project.root / '.braidflow'}"
+    elsewhere = tmp_path / "other"
+    elsewhere.mkdir()
+    braidflow.metadata(f"local@{elsewhere}")
+    with pytest.raises(NotFoundError):
+        Flow("BranchFlow")
+    braidflow.metadata(f"local@{project.root}")
+    assert Flow("BranchFlow").latest_run.successful
+    assert os.path.isdir(project.root / ".braidflow")
