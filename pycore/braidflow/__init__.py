@@ -23,6 +23,7 @@ from braidflow.client import (
     metadata,
     namespace,
 )
+from braidflow.decorators import catch, environment, resources, retry, timeout, user_step_decorator
 from braidflow.flow.current import current
 from braidflow.flow.parameter import IncludeFile, JSONType, Parameter
 from braidflow.flow.spec import FlowSpec
@@ -42,11 +43,17 @@ __all__ = [
     "Run",
     "Step",
     "Task",
+    "catch",
     "current",
     "default_namespace",
+    "environment",
     "get_metadata",
     "get_namespace",
     "metadata",
     "namespace",
+    "resources",
+    "retry",
     "step",
+    "timeout",
+    "user_step_decorator",
 ]

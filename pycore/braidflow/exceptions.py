@@ -14,6 +14,8 @@
     │   └── MissingInMergeArtifactsError        (alias MissingInMergeArtifactsException)
     ├── TaskFailedError                 a task of the run failed (the run exits 1)
     ├── TaskKilledError                 a task's process died without recording its outcome
+    ├── TimeoutException(TimeoutError)  a step ran longer than its @timeout
+    ├── DecoratorError                  a user step decorator misbehaved
     ├── TagError(ValueError)            removing a system tag, an invalid tag
     └── ExternalCommandFailed           a subprocess the user asked for failed
 
@@ -22,7 +24,8 @@ A user's own exception raised inside a step is never wrapped into one of these.
 
 from __future__ import annotations
 
-from typing import ClassVar
+import copyreg
+from typing import Any, ClassVar
 
 
 class BraidflowError(Exception):
@@ -31,6 +34,12 @@ class BraidflowError(Exception):
     reason: ClassVar[str] = "INTERNAL"  # ErrorInfo.reason on the wire
     exit_code: ClassVar[int] = 1
     headline: ClassVar[str] = "error"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuild from args and fields without calling __init__: subclasses take keyword-only
+        # context (path=, pathspec=), which the default reduce (cls(*args)) would drop and fail
+        # on, so pickle (multiprocessing, a process pool) and copy.copy would raise TypeError.
+        return (copyreg.__newobj__, (type(self), *self.args), self.__dict__)  # type: ignore[attr-defined]
 
 
 class ConfigError(BraidflowError, ValueError):
@@ -152,6 +161,16 @@ class TaskKilledError(BraidflowError):
     """A task's process died without recording its outcome (a signal, os._exit, Ctrl-C)."""
 
     reason = "ABORTED"
+
+
+class TimeoutException(BraidflowError, TimeoutError):
+    """A step ran longer than its @timeout allows."""
+
+    reason = "DEADLINE_EXCEEDED"
+
+
+class DecoratorError(BraidflowError):
+    """A user step decorator misbehaved: never yielded, yielded twice, or raised before yielding."""
 
 
 class TagError(BraidflowError, ValueError):

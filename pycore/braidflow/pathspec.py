@@ -19,6 +19,26 @@ class Pathspec:
     task: str | None = None
     artifact: str | None = None
 
+    def __post_init__(self) -> None:
+        # Checked here, not only in parse(), so child() and direct construction cannot build a
+        # pathspec whose str() would not parse back to it ("F//s", "F/a/b" for one part "a/b").
+        parts = [self.flow, self.run, self.step, self.task, self.artifact]
+        present = [p for p in parts if p is not None]
+        text = "/".join(str(p) for p in present)
+        if None in parts[: len(present)]:
+            raise InvalidPathspecError(
+                f"invalid pathspec {text!r}: a {LEVELS[parts.index(None)]} is missing; fill the "
+                "components in order Flow/Run/Step/Task/artifact",
+                pathspec=text,
+            )
+        for name, part in zip(LEVELS, present, strict=False):
+            if not isinstance(part, str) or not part or "/" in part:
+                raise InvalidPathspecError(
+                    f"invalid pathspec {text!r}: the {name} must be a non-empty string without '/', "
+                    f"not {part!r}",
+                    pathspec=text,
+                )
+
     @classmethod
     def parse(cls, text: str, *, level: str | None = None) -> Pathspec:
         """Parse `text`; with `level` ("run", "task", ...) the depth must match exactly.
@@ -33,6 +53,8 @@ class Pathspec:
                 pathspec=str(text),
             )
         if level is not None:
+            if level not in LEVELS:
+                raise ValueError(f"unknown pathspec level {level!r}; use one of {', '.join(LEVELS)}")
             want = LEVELS.index(level) + 1
             if len(parts) != want:
                 shape = "/".join(p.capitalize() for p in LEVELS[:want])

@@ -43,8 +43,9 @@ class Settings:
         """Resolve settings from `env` (default os.environ), the profile file and defaults."""
         env = os.environ if env is None else env
         values = {**_profile_values(env), **{k: env[k] for k in KEYS if env.get(k)}}
-        root = _store_root(values.get("BRAIDFLOW_ROOT"), cwd or Path.cwd())
-        metadata = metadata_url_from_spec(values.get("BRAIDFLOW_METADATA") or "local", root)
+        cwd = (cwd or Path.cwd()).resolve()
+        root = _store_root(values.get("BRAIDFLOW_ROOT"), cwd)
+        metadata = metadata_url_from_spec(values.get("BRAIDFLOW_METADATA") or "local", root, cwd=cwd)
         datastore = values.get("BRAIDFLOW_DATASTORE") or (root / "data").as_uri()
         return cls(
             metadata_url=metadata,
@@ -54,19 +55,22 @@ class Settings:
         )
 
 
-def metadata_url_from_spec(spec: str, default_root: Path) -> str:
+def metadata_url_from_spec(spec: str, default_root: Path, *, cwd: Path | None = None) -> str:
     """Turn a Metaflow-style provider spec into a metadata URL.
 
-    `local` uses the default store, `local@/dir` the `.braidflow/` in (or at) /dir, a bare path
-    is the same as `local@path`, and anything with a scheme (`sqlite:///...`) passes through.
+    `local` uses the default store `default_root`, `local@/dir` the `.braidflow/` in (or at)
+    /dir, a bare path is the same as `local@path`, and anything with a scheme (`sqlite:///...`,
+    or `service@grpc://...` minus Metaflow's `service@`) passes through. Relative directories
+    are relative to `cwd` (default: the working directory), never to the default store.
     """
+    cwd = cwd or Path.cwd()
     if spec == "local":
         return sqlite_url(default_root)
     if spec.startswith("local@"):
-        return sqlite_url(_store_root(spec[len("local@") :], default_root))
+        return sqlite_url(_store_root(spec[len("local@") :], cwd))
     if "://" in spec:
         return spec.removeprefix("service@")
-    return sqlite_url(_store_root(spec, default_root))
+    return sqlite_url(_store_root(spec, cwd))
 
 
 def sqlite_url(store: Path) -> str:
@@ -75,18 +79,19 @@ def sqlite_url(store: Path) -> str:
 
 
 def _store_root(explicit: str | None, cwd: Path) -> Path:
+    cwd = cwd.resolve()  # a relative cwd would make a relative, wrongly rooted sqlite URL
     if explicit:
-        path = Path(explicit).expanduser().resolve()
+        path = (cwd / Path(explicit).expanduser()).resolve()
         return path if path.name == STORE_DIR else path / STORE_DIR
     for directory in (cwd, *cwd.parents):
         candidate = directory / STORE_DIR
         if candidate.is_dir():
             return candidate
-    return cwd.resolve() / STORE_DIR
+    return cwd / STORE_DIR
 
 
 def _profile_values(env: Mapping[str, str]) -> dict[str, str]:
-    home = Path(env.get("BRAIDFLOW_HOME") or Path.home() / ".braidflowconfig")
+    home = Path(env.get("BRAIDFLOW_HOME") or Path.home() / ".braidflowconfig").expanduser()
     profile = env.get("BRAIDFLOW_PROFILE")
     path = home / (f"config_{profile}.json" if profile else "config.json")
     if not path.exists():
@@ -99,7 +104,15 @@ def _profile_values(env: Mapping[str, str]) -> dict[str, str]:
         raise ConfigError(f"cannot read config file {path}: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"config file {path} must hold a JSON object")
-    return {k: str(v) for k, v in data.items() if k in KEYS}
+    values: dict[str, str] = {}
+    for key in KEYS:
+        value = data.get(key)
+        if value is None or value == "":
+            continue  # unset, as an empty environment variable is
+        if not isinstance(value, str):
+            raise ConfigError(f"config file {path}: {key} must be a string, not {value!r}")
+        values[key] = value
+    return values
 
 
 def _username(env: Mapping[str, str]) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import click
 
+from braidflow.decorators.base import check_decorators
 from braidflow.exceptions import BraidflowError
 from braidflow.flow.graph import FlowGraph, build_graph_for_class
 from braidflow.flow.lint import lint
@@ -34,6 +35,7 @@ class FlowContext:
     def checked_graph(self) -> FlowGraph:
         """The graph, after lint: every run and resume validates the flow first."""
         lint(self.graph)
+        check_decorators(self.flow_cls)
         return self.graph
 
     def use_client(self) -> None:

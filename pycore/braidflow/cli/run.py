@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from braidflow.decorators.base import DecoratorSpec
+from braidflow.decorators.policy import parse_decospecs
 from braidflow.exceptions import ParameterError
 from braidflow.flow.parameter import IncludeFile, JSONType, Parameter, parameters_of
 from braidflow.flow.spec import FlowSpec
@@ -38,6 +40,13 @@ def run_options(func: F) -> F:
         ),
         click.option("--tag", "tags", multiple=True, help="A user tag for the run (repeatable)."),
         click.option(
+            "--with",
+            "decospecs",
+            multiple=True,
+            help="Add a decorator to every step that lacks it: NAME[:key=value,...], e.g. retry:times=2 "
+            "or mymodule.my_decorator (repeatable; BRAIDFLOW_DEFAULT_DECOSPECS adds more).",
+        ),
+        click.option(
             "--run-id-file",
             type=click.Path(dir_okay=False),
             default=None,
@@ -59,6 +68,12 @@ def _run_options(obj: Any, opts: dict[str, Any]) -> RunOptions:
     )
 
 
+def _decorators(opts: dict[str, Any]) -> list[DecoratorSpec]:
+    """The --with decorators, then those of BRAIDFLOW_DEFAULT_DECOSPECS (space-separated)."""
+    specs = [*opts["decospecs"], *os.environ.get("BRAIDFLOW_DEFAULT_DECOSPECS", "").split()]
+    return parse_decospecs(specs)
+
+
 def _metavar(param: Parameter) -> str:
     if isinstance(param, IncludeFile):
         return "FILE"
@@ -76,7 +91,7 @@ def make_run_command(flow_cls: type[FlowSpec]) -> click.Command:
         """Run the flow from start to end."""
         graph = obj.checked_graph()
         values = _parameter_values(params, opts)
-        binding = bind(obj.flow_cls, graph, obj.settings)
+        binding = bind(obj.flow_cls, graph, obj.settings, _decorators(opts))
         outcome = run_flow(binding, values, _run_options(obj, opts), obj.settings.datastore_url)
         sys.exit(0 if outcome.succeeded else 1)
 
@@ -115,7 +130,7 @@ def _parameter_values(params: dict[str, Parameter], opts: dict[str, Any]) -> dic
 def resume(obj: Any, /, step: str | None, origin_run_id: str | None, **opts: Any) -> None:
     """Re-run a run from STEP (default: where it failed), reusing every task that finished before."""
     graph = obj.checked_graph()
-    binding = bind(obj.flow_cls, graph, obj.settings)
+    binding = bind(obj.flow_cls, graph, obj.settings, _decorators(opts))
     outcome = resume_flow(binding, origin_run_id, step, _run_options(obj, opts), obj.settings.datastore_url)
     sys.exit(0 if outcome.succeeded else 1)
 

@@ -25,12 +25,14 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from braidflow.metadata.base import ExceptionInfo, TaskResult, TaskStatus
+from braidflow.metadata.base import ExceptionInfo, TaskResult
+from braidflow.runtime.binding import FlowBinding, TaskOptions
 from braidflow.runtime.capture import Echo, StreamCapture
 from braidflow.runtime.inputs import TaskInputs
-from braidflow.runtime.task import FlowBinding, TaskOptions, environment_facts, execute_task
+from braidflow.runtime.task import environment_facts, execute_task, settle_failure, task_events
 
 _READ = 1 << 16
+KILL_GRACE_S = 5.0  # how long past its @timeout a task may run before it is killed
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,7 @@ _SIGNAL_WORDS = {
 @dataclass
 class _Child:
     pid: int
-    pathspec: str
+    inputs: TaskInputs
     attempt: int
     captures: dict[int, StreamCapture]  # stdout and stderr pipes
     result_fd: int
@@ -88,6 +90,12 @@ class _Child:
     returncode: int | None = None
     open_fds: set[int] = field(default_factory=set)
     result: bytearray = field(default_factory=bytearray)
+    deadline: float | None = None  # monotonic time after which the process is killed
+    timed_out: bool = False
+
+    @property
+    def pathspec(self) -> str:
+        return self.inputs.task.pathspec
 
 
 class ForkLauncher:
@@ -123,9 +131,10 @@ class ForkLauncher:
                 os._exit(2)
         for fd in (out_w, err_w, res_w):
             os.close(fd)
+        limit = self._binding.policy(inputs.task.step).timeout_s
         child = _Child(
             pid=pid,
-            pathspec=pathspec,
+            inputs=inputs,
             attempt=attempt,
             captures={
                 out_r: StreamCapture(pathspec, "stdout", self._echo),
@@ -134,6 +143,7 @@ class ForkLauncher:
             result_fd=res_r,
             pidfd=os.pidfd_open(pid),
             open_fds={out_r, err_r, res_r},
+            deadline=time.monotonic() + limit + KILL_GRACE_S if limit else None,
         )
         for fd in (out_r, err_r, res_r):
             os.set_blocking(fd, False)
@@ -146,6 +156,12 @@ class ForkLauncher:
 
     def wait(self, timeout: float | None) -> list[TaskExit]:
         ended = []
+        deadlines = [
+            c.deadline for c in self._children.values() if c.deadline is not None and not c.timed_out
+        ]
+        if deadlines:
+            until = max(0.0, min(deadlines) - time.monotonic())
+            timeout = until if timeout is None else min(timeout, until)
         for key, _ in self._selector.select(timeout):
             child: _Child = key.data
             fd = int(key.fd)
@@ -162,7 +178,16 @@ class ForkLauncher:
                 self._read(child, fd)
             if child.returncode is not None and not child.open_fds:
                 ended.append(self._finish(child))
+        self._kill_overdue()
         return ended
+
+    def _kill_overdue(self) -> None:
+        """A task that ignores its @timeout alarm (blocked in C code, say) is killed."""
+        now = time.monotonic()
+        for child in self._children.values():
+            if child.deadline is not None and not child.timed_out and now >= child.deadline:
+                child.timed_out = True
+                _signal(child.pid, signal.SIGKILL)
 
     def terminate(self) -> list[TaskExit]:
         for child in self._children.values():
@@ -218,14 +243,19 @@ class ForkLauncher:
         del self._children[child.pid]
         returncode = child.returncode if child.returncode is not None else -1
         stdout, stderr = child.captures.values()
-        if returncode < 0:
-            stderr.note(f"Task process was killed by signal {-returncode}: {_signal_words(-returncode)}")
+        result = _decode_result(bytes(child.result))
+        if result is None:
+            failure = _lost(child, returncode)
+            stderr.note(f"Task process {failure.exception}")
+            events = task_events(self._binding, child.inputs, child.attempt)
+            result = settle_failure(
+                self._binding, child.inputs, child.attempt, failure, events, self._options
+            )
         stdout.close()
         stderr.close()
         md, store = self._binding.metadata, self._binding.artifacts
         keys = [store.save_raw(c.records).key if c.records else None for c in (stdout, stderr)]
         md.set_attempt_logs(child.pathspec, child.attempt, stdout_key=keys[0], stderr_key=keys[1])
-        result = _decode_result(bytes(child.result)) or _lost(returncode)
         md.finish_attempt(child.pathspec, child.attempt, result)
         return TaskExit(child.pathspec, child.attempt, returncode, result)
 
@@ -264,14 +294,19 @@ def _decode_result(data: bytes) -> TaskResult | None:
     return result if isinstance(result, TaskResult) else None
 
 
-def _lost(returncode: int) -> TaskResult:
-    """The outcome of a task process that died without reporting one."""
+def _lost(child: _Child, returncode: int) -> ExceptionInfo:
+    """Why a task process ended without reporting an outcome."""
+    if child.timed_out:
+        step = child.inputs.task.step
+        return ExceptionInfo(
+            "braidflow.exceptions.TimeoutException",
+            f"was killed: step '{step}' exceeded its @timeout and did not stop",
+        )
     if returncode < 0:
         how = f"was killed by signal {-returncode} ({_signal_words(-returncode)})"
     else:
         how = f"exited with code {returncode} before reporting its outcome"
-    info = ExceptionInfo("braidflow.exceptions.TaskKilledError", f"task process {how}")
-    return TaskResult(TaskStatus.FAILED, exception=info)
+    return ExceptionInfo("braidflow.exceptions.TaskKilledError", how)
 
 
 def _signal_words(number: int) -> str:

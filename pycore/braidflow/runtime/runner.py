@@ -8,6 +8,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,15 +16,17 @@ from typing import Any
 import braidflow
 from braidflow.datastore import open_blob_store
 from braidflow.datastore.cas import ArtifactStore
+from braidflow.decorators.base import DecoratorSpec
+from braidflow.decorators.policy import step_policies
 from braidflow.exceptions import CommandError, NotFoundError
 from braidflow.flow.graph import FlowGraph
 from braidflow.flow.spec import FlowSpec
 from braidflow.metadata import open_metadata_store
 from braidflow.metadata.base import ArtifactRecord, NewTask, RunRecord, RunStatus, TaskResult, TaskStatus
+from braidflow.runtime.binding import FlowBinding, TaskOptions
 from braidflow.runtime.launcher import ForkLauncher
 from braidflow.runtime.resume import ResumePlan
 from braidflow.runtime.scheduler import DoneTask, RunOutcome, Scheduler
-from braidflow.runtime.task import FlowBinding, TaskOptions
 from braidflow.settings import Settings
 
 PARAMETERS_STEP = "_parameters"
@@ -40,14 +43,18 @@ class RunOptions:
     quiet: bool = False
 
 
-def bind(flow_cls: type[FlowSpec], graph: FlowGraph, settings: Settings) -> FlowBinding:
-    """Open the stores named by `settings` for running `flow_cls`."""
+def bind(
+    flow_cls: type[FlowSpec], graph: FlowGraph, settings: Settings, decorators: Sequence[DecoratorSpec] = ()
+) -> FlowBinding:
+    """Open the stores named by `settings` for running `flow_cls`, with `decorators` (from
+    `--with`) added to every step that does not carry them already."""
     return FlowBinding(
         flow_cls=flow_cls,
         graph=graph,
         metadata=open_metadata_store(settings.metadata_url),
         artifacts=ArtifactStore(open_blob_store(settings.datastore_url)),
         username=settings.username,
+        policies=step_policies(flow_cls, graph.nodes, decorators),
     )
 
 

@@ -8,6 +8,8 @@ from the metadata, and kept in memory only so that tasks need not read it back.
 from __future__ import annotations
 
 import dataclasses
+import heapq
+import itertools
 import time
 from collections import deque
 from collections.abc import Callable
@@ -20,12 +22,13 @@ from braidflow.metadata.base import (
     NewTask,
     RunRecord,
     TaskRecord,
+    TaskResult,
     TaskStatus,
 )
+from braidflow.runtime.binding import FlowBinding
 from braidflow.runtime.inputs import TaskInputs
 from braidflow.runtime.launcher import TaskExit, TaskLauncher
 from braidflow.runtime.resume import ResumePlan
-from braidflow.runtime.task import FlowBinding
 
 HEARTBEAT_SECONDS = 10.0
 PRELOAD_LIMIT = 64 * 2**20  # bytes; larger foreach lists are read by each task
@@ -73,6 +76,9 @@ class Scheduler:
         self._running: dict[str, TaskInputs] = {}
         self._joins: dict[tuple[str, tuple[ForeachFrame, ...]], list[DoneTask]] = {}
         self._join_split = {n.matching_join: n for n in binding.graph if n.matching_join}
+        self._retries: list[tuple[float, int, int, TaskInputs]] = []  # (due, seq, attempt, task), a heap
+        self._sequence = itertools.count()  # breaks ties between retries due at the same time
+        self._slots_used = 0.0  # @resources(cpu=...) of the running tasks, against max_workers
         self._failed: list[str] = []
         self._end_done = False
         self._ran = self._cloned = 0
@@ -84,10 +90,9 @@ class Scheduler:
         md.heartbeat(self._run.flow, self._run.run_id)
         try:
             self._create(first, parents)
-            while (self._pending and not self._failed) or self._launcher.running():
-                while self._pending and not self._failed and self._launcher.running() < self._max_workers:
-                    self._start(self._pending.popleft())
-                for ended in self._launcher.wait(timeout=1.0):
+            while self._launcher.running() or (not self._failed and (self._pending or self._retries)):
+                self._launch_ready()
+                for ended in self._launcher.wait(timeout=self._wait_timeout()):
                     self._on_exit(ended)
                 if self._failed and self._launcher.running():
                     for ended in self._launcher.terminate():
@@ -104,14 +109,41 @@ class Scheduler:
             self._run, not self._failed and self._end_done, self._failed, self._ran, self._cloned
         )
 
-    def _start(self, inputs: TaskInputs) -> None:
-        self._launcher.launch(inputs, 0)
+    def _launch_ready(self) -> None:
+        """Start due retries first, then waiting tasks, while worker slots are free."""
+        now = time.monotonic()
+        while self._retries and self._retries[0][0] <= now and not self._failed:
+            if not self._fits(self._retries[0][3]):
+                return
+            _, _, attempt, inputs = heapq.heappop(self._retries)
+            self._start(inputs, attempt)
+        while self._pending and not self._failed and self._fits(self._pending[0]):
+            self._start(self._pending.popleft(), 0)
+
+    def _slots(self, inputs: TaskInputs) -> float:
+        return min(self._b.policy(inputs.task.step).cpu_slots, float(self._max_workers))
+
+    def _fits(self, inputs: TaskInputs) -> bool:
+        return self._slots_used + self._slots(inputs) <= self._max_workers
+
+    def _wait_timeout(self) -> float:
+        if not self._retries:
+            return 1.0
+        return max(0.0, min(1.0, self._retries[0][0] - time.monotonic()))
+
+    def _start(self, inputs: TaskInputs, attempt: int) -> None:
+        self._launcher.launch(inputs, attempt)
         self._running[inputs.task.pathspec] = inputs
-        self._ran += 1
+        self._slots_used += self._slots(inputs)
+        self._ran += attempt == 0
 
     def _on_exit(self, ended: TaskExit) -> None:
         inputs = self._running.pop(ended.pathspec)
+        self._slots_used -= self._slots(inputs)
         result = ended.result
+        if result.status is TaskStatus.FAILED and not result.final:
+            self._retry(inputs, ended.attempt, result)
+            return
         record = dataclasses.replace(
             inputs.task,
             status=result.status,
@@ -124,6 +156,15 @@ class Scheduler:
         else:
             self._failed.append(record.pathspec)
             self._progress(f"[{record.pathspec}] Task failed: {result.exception}")
+
+    def _retry(self, inputs: TaskInputs, attempt: int, result: TaskResult) -> None:
+        policy = self._b.policy(inputs.task.step)
+        delay = policy.retry_delay_s
+        self._progress(
+            f"[{inputs.task.pathspec}] Attempt {attempt} failed ({result.exception}); "
+            f"attempt {attempt + 1} of {policy.retries + 1} in {delay:g} s."
+        )
+        heapq.heappush(self._retries, (time.monotonic() + delay, next(self._sequence), attempt + 1, inputs))
 
     def _advance(self, done: DoneTask) -> None:
         """Queue what follows a finished task: children, foreach splits, or a join's arrival."""

@@ -8,88 +8,75 @@ and collects outcomes over a pipe, so a forked task never opens the database.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
+import os
 import platform
+import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence, Sized
-from dataclasses import dataclass
-from typing import Any, cast
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import braidflow
 from braidflow.datastore.cas import ArtifactStore
-from braidflow.exceptions import FlowDefinitionError
+from braidflow.decorators.user import StepRun, run_decorated
+from braidflow.exceptions import TimeoutException
 from braidflow.flow.current import TaskContext, set_task_context
-from braidflow.flow.graph import FlowGraph, StepKind
 from braidflow.flow.parameter import parameters_of
-from braidflow.flow.spec import STATE, FlowSpec, Inputs, TaskState, Transition
+from braidflow.flow.spec import STATE, FlowSpec, TaskState
 from braidflow.metadata.base import (
     ArtifactRecord,
     ExceptionInfo,
     MetadataEvent,
     MetadataStore,
-    TaskRecord,
     TaskResult,
     TaskStatus,
 )
+from braidflow.runtime.binding import FlowBinding, TaskOptions
+from braidflow.runtime.flow_object import build_flow, input_views
 from braidflow.runtime.inputs import TaskInputs
-
-
-@dataclass(frozen=True)
-class FlowBinding:
-    """A flow class with its graph and the stores its runs use."""
-
-    flow_cls: type[FlowSpec]
-    graph: FlowGraph
-    metadata: MetadataStore
-    artifacts: ArtifactStore
-    username: str
-
-
-@dataclass(frozen=True, slots=True)
-class TaskOptions:
-    """Run-wide limits a task enforces itself."""
-
-    max_num_splits: int = 100_000
-
+from braidflow.runtime.transition import resolve_transition
 
 Report = Callable[[TaskResult], None]
+
+__all__ = ["FlowBinding", "Report", "TaskOptions", "execute_task", "report_to_metadata", "settle_failure"]
 
 
 def execute_task(
     binding: FlowBinding, inputs: TaskInputs, attempt: int, options: TaskOptions, report: Report
 ) -> bool:
-    """Run attempt `attempt` of the task and `report` its outcome; True on success.
+    """Run attempt `attempt` of the task and `report` its outcome; True if the task succeeded.
 
     The attempt must already be recorded as started. A user exception is printed to stderr
-    and reported on the attempt, never re-raised.
+    and reported on the attempt (or retried, or caught, as the step's decorators say), never
+    re-raised.
     """
-    task, run = inputs.task, inputs.run
-    events = _task_events(binding, task, attempt, run.origin_run_id)
+    task = inputs.task
+    policy = binding.policy(task.step)
+    events = task_events(binding, inputs, attempt)
+    os.environ.update(policy.env)
     try:
-        flow = _flow_object(binding, inputs)
-        set_task_context(
-            TaskContext(
-                flow_name=task.flow,
-                run_id=task.run_id,
-                step_name=task.step,
-                task_id=task.task_id,
-                retry_count=attempt,
-                username=binding.username,
-                tags=run.tags,
-                origin_run_id=run.origin_run_id,
-                parameter_names=tuple(parameters_of(binding.flow_cls)),
-            )
-        )
-        _call_step(binding, flow, inputs)
-        next_steps, num_splits = _resolve_transition(binding, flow, task, options)
-        artifacts = persist_artifacts(binding.artifacts, flow, task.pathspec, attempt)
+        with time_limit(policy.timeout_s, task.step):
+            flow = build_flow(binding, inputs)
+            set_task_context(_context(binding, inputs, attempt))
+            join_inputs = input_views(binding, inputs) if binding.graph[task.step].is_join else None
+            method = getattr(flow, task.step)
+            body = functools.partial(method, join_inputs) if join_inputs is not None else method
+            step_run = run_decorated(task.step, flow, join_inputs, policy.user, body)
+            next_steps, num_splits = resolve_transition(binding, flow, task, options, step_run)
+            if policy.catch_var:  # the step succeeded: nothing caught
+                flow.__dict__[policy.catch_var] = None
+            artifacts = persist_artifacts(binding.artifacts, flow, task.pathspec, attempt)
     except BaseException as exc:  # the task's process must report any failure, even SystemExit
-        sys.stderr.write(traceback.format_exc())
-        sys.stderr.flush()
-        report(TaskResult(TaskStatus.FAILED, metadata=events, exception=describe(exc)))
-        return False
+        result = settle_failure(binding, inputs, attempt, describe(exc), events, options)
+        if result.status is TaskStatus.FAILED or policy.print_exception:
+            sys.stderr.write(traceback.format_exc())
+            sys.stderr.flush()
+        report(result)
+        return result.status is TaskStatus.SUCCEEDED
     finally:
         set_task_context(None)
     report(
@@ -104,6 +91,47 @@ def execute_task(
     return True
 
 
+def settle_failure(
+    binding: FlowBinding,
+    inputs: TaskInputs,
+    attempt: int,
+    failure: ExceptionInfo,
+    events: list[MetadataEvent],
+    options: TaskOptions,
+) -> TaskResult:
+    """The outcome of a failed attempt: retried (not final), caught (the task succeeds with the
+    failure in its @catch variable), or failed. Used in the task and, for a task that died
+    without reporting, by its launcher."""
+    policy = binding.policy(inputs.task.step)
+    if attempt < policy.retries:
+        return TaskResult(TaskStatus.FAILED, metadata=events, exception=failure, final=False)
+    if not policy.catch:
+        return TaskResult(TaskStatus.FAILED, metadata=events, exception=failure)
+    try:
+        flow = build_flow(binding, inputs)
+        if policy.catch_var:
+            flow.__dict__[policy.catch_var] = failure
+        caught = StepRun(body_ran=False)
+        next_steps, num_splits = resolve_transition(binding, flow, inputs.task, options, caught)
+        artifacts = persist_artifacts(binding.artifacts, flow, inputs.task.pathspec, attempt)
+    except Exception as exc:  # the step cannot continue past the failure (no foreach list, ...)
+        note = f"{failure.exception} (and @catch could not continue: {type(exc).__name__}: {exc})"
+        return TaskResult(
+            TaskStatus.FAILED, metadata=events, exception=ExceptionInfo(failure.type, note, failure.traceback)
+        )
+    caught_event = MetadataEvent(
+        "caught-exception", failure.type, "caught-exception", (), time.time(), attempt
+    )
+    return TaskResult(
+        TaskStatus.SUCCEEDED,
+        artifacts=artifacts,
+        metadata=[*events, caught_event],
+        exception=failure,
+        next_steps=next_steps,
+        num_splits=num_splits,
+    )
+
+
 def report_to_metadata(metadata: MetadataStore, pathspec: str, attempt: int) -> Report:
     """A `report` that records the outcome straight into the metadata store."""
 
@@ -111,6 +139,25 @@ def report_to_metadata(metadata: MetadataStore, pathspec: str, attempt: int) -> 
         metadata.finish_attempt(pathspec, attempt, result)
 
     return report
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None, step: str) -> Iterator[None]:
+    """Raise TimeoutException in this (main) thread once `seconds` have passed."""
+    if not seconds:
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise TimeoutException(f"step '{step}' exceeded its @timeout of {seconds:g} seconds")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def describe(exc: BaseException) -> ExceptionInfo:
@@ -153,179 +200,30 @@ def environment_facts() -> dict[str, str]:
     }
 
 
-def _task_events(
-    binding: FlowBinding, task: TaskRecord, attempt: int, origin_run_id: str | None
-) -> list[MetadataEvent]:
-    now = time.time()
+def task_events(binding: FlowBinding, inputs: TaskInputs, attempt: int) -> list[MetadataEvent]:
+    """The metadata an attempt records about itself."""
+    now, task = time.time(), inputs.task
     facts = {"attempt": str(attempt), "user": binding.username, **environment_facts()}
-    if origin_run_id:
-        facts["origin-run-id"] = origin_run_id
+    if inputs.run.origin_run_id:
+        facts["origin-run-id"] = inputs.run.origin_run_id
     if task.foreach_stack:
         facts["foreach-index"] = str(task.foreach_stack[-1].index)
+    resources = binding.policy(task.step).resources
+    if resources is not None:
+        facts["resources"] = json.dumps(resources, sort_keys=True)
     return [MetadataEvent(k, v, k, (f"attempt_id:{attempt}",), now, attempt) for k, v in facts.items()]
 
 
-def _flow_object(binding: FlowBinding, inputs: TaskInputs) -> FlowSpec:
-    """The flow instance a step runs on, with its parents' artifacts ready to load lazily."""
-    task, node = inputs.task, binding.graph[inputs.task.step]
-    flow = binding.flow_cls.__new__(binding.flow_cls)
-    inherited: dict[str, ArtifactRecord] = {}
-    if task.input_paths:
-        first = inputs.index_of(task.input_paths[0])
-        if node.is_join:  # only parameters flow through joins unchanged
-            params = set(parameters_of(binding.flow_cls))
-            inherited = {r.name: r for r in first if r.name in params}
-        else:
-            inherited = {r.name: r for r in first}
-    flow.__dict__[STATE] = TaskState(
+def _context(binding: FlowBinding, inputs: TaskInputs, attempt: int) -> TaskContext:
+    task, run = inputs.task, inputs.run
+    return TaskContext(
         flow_name=task.flow,
+        run_id=task.run_id,
         step_name=task.step,
-        pathspec=task.pathspec,
-        inherited=inherited,
-        load=_loader(binding.artifacts, task.pathspec, inputs.preloaded),
-        foreach_stack=task.foreach_stack,
-        foreach_value=_foreach_values(binding, inputs, task),
-        is_join=node.is_join,
+        task_id=task.task_id,
+        retry_count=attempt,
+        username=binding.username,
+        tags=run.tags,
+        origin_run_id=run.origin_run_id,
+        parameter_names=tuple(parameters_of(binding.flow_cls)),
     )
-    return flow
-
-
-def _loader(store: ArtifactStore, pathspec: str, preloaded: dict[str, Any]) -> Any:
-    def load(record: ArtifactRecord) -> Any:
-        if record.key in preloaded:
-            return preloaded[record.key]
-        return store.load(record.key, name=record.name, pathspec=pathspec)
-
-    return load
-
-
-def _input_views(binding: FlowBinding, inputs: TaskInputs) -> Inputs:
-    views = []
-    for parent in inputs.parents:
-        view = binding.flow_cls.__new__(binding.flow_cls)
-        view.__dict__[STATE] = TaskState(
-            flow_name=parent.flow,
-            step_name=parent.step,
-            pathspec=parent.pathspec,
-            inherited={r.name: r for r in inputs.index_of(parent.pathspec)},
-            load=_loader(binding.artifacts, parent.pathspec, inputs.preloaded),
-            foreach_stack=parent.foreach_stack,
-            foreach_value=_foreach_values(binding, inputs, parent),
-            read_only=True,
-        )
-        views.append(view)
-    return Inputs(views)
-
-
-def _call_step(binding: FlowBinding, flow: FlowSpec, inputs: TaskInputs) -> None:
-    method = getattr(flow, inputs.task.step)
-    if binding.graph[inputs.task.step].is_join:
-        method(_input_views(binding, inputs))
-    else:
-        method()
-
-
-def _resolve_transition(
-    binding: FlowBinding, flow: FlowSpec, task: TaskRecord, options: TaskOptions
-) -> tuple[tuple[str, ...], int | None]:
-    """Check `self.next` against the static graph; return the chosen steps and foreach width."""
-    node = binding.graph[task.step]
-    transition: Transition | None = flow.__dict__[STATE].transition
-    where = f"step '{task.step}' ({binding.graph.path}:{node.line})"
-    if node.kind is StepKind.END:
-        if transition is not None:
-            raise FlowDefinitionError(
-                "the end step must not call self.next()",
-                path=binding.graph.path,
-                line=node.line,
-                step=task.step,
-            )
-        return (), None
-    if transition is None:
-        raise RuntimeError(f"{where} finished without calling self.next()")
-    if set(transition.targets) != set(node.out):
-        raise RuntimeError(
-            f"{where} called self.next({', '.join(transition.targets)}) "
-            f"but its source says {', '.join(node.out)}"
-        )
-    if node.kind is StepKind.FOREACH:
-        return node.out, _foreach_width(flow, node.foreach_var or "", where, options)
-    if node.kind is StepKind.SWITCH:
-        return (_switch_target(flow, transition, where),), None
-    return node.out, None
-
-
-def _foreach_width(flow: FlowSpec, var: str, where: str, options: TaskOptions) -> int:
-    try:
-        values = getattr(flow, var)
-    except AttributeError:
-        raise RuntimeError(
-            f"{where}: foreach='{var}' names no artifact; set self.{var} before self.next()"
-        ) from None
-    if not isinstance(values, Sized):
-        raise TypeError(
-            f"{where}: foreach='{var}' must be a sized sequence (list, tuple, ...), "
-            f"got {type(values).__name__}"
-        )
-    width = len(values)
-    if width == 0:
-        raise ValueError(f"{where}: foreach='{var}' is empty; a foreach needs at least one item")
-    if width > options.max_num_splits:
-        raise ValueError(
-            f"{where}: foreach='{var}' would start {width} tasks, more than --max-num-splits "
-            f"{options.max_num_splits}; raise the limit to allow it"
-        )
-    return width
-
-
-def _switch_target(flow: FlowSpec, transition: Transition, where: str) -> str:
-    condition = transition.condition or ""
-    try:
-        value = getattr(flow, condition)
-    except AttributeError:
-        raise RuntimeError(
-            f"{where}: condition='{condition}' names no artifact; set self.{condition}"
-        ) from None
-    cases = dict(transition.cases)
-    if str(value) not in cases:
-        raise ValueError(
-            f"{where}: self.{condition} is {value!r}, which matches no case ({', '.join(map(repr, cases))})"
-        )
-    return cases[str(value)]
-
-
-def _foreach_values(binding: FlowBinding, inputs: TaskInputs, task: TaskRecord) -> Any:
-    """A lazy `level -> item` lookup for `task`'s foreach stack (reads the split's artifact)."""
-    if not task.foreach_stack:
-        return None
-    graph = binding.graph
-
-    @functools.cache
-    def value(level: int) -> Any:
-        frame = task.foreach_stack[level]
-        var = graph[frame.step].foreach_var or ""
-        split, index = _split_index(binding, inputs, task, frame.step)
-        record = next((r for r in index if r.name == var), None)
-        if record is None:
-            raise RuntimeError(f"foreach artifact '{var}' of {split} is missing")
-        items = inputs.preloaded.get(record.key)
-        if items is None:
-            items = binding.artifacts.load(record.key, name=var, pathspec=split)
-        return cast("Sequence[Any]", items)[frame.index]
-
-    return value
-
-
-def _split_index(
-    binding: FlowBinding, inputs: TaskInputs, task: TaskRecord, step: str
-) -> tuple[str, tuple[ArtifactRecord, ...]]:
-    """The pathspec and artifact index of the nearest ancestor of `task` that ran `step`."""
-    if task is inputs.task and inputs.parents and inputs.parents[0].step == step:
-        parent = inputs.parents[0].pathspec
-        return parent, inputs.index_of(parent)
-    md, current = binding.metadata, task
-    while current.input_paths:
-        current = md.get_task(current.input_paths[0])
-        if current.step == step:
-            return current.pathspec, tuple(md.list_artifacts(current.pathspec))
-    raise RuntimeError(f"no ancestor of {task.pathspec} ran step '{step}'")

@@ -1,0 +1,19 @@
+"""Step decorators: the built-ins (@retry, @catch, @timeout, @environment, @resources) and
+`@user_step_decorator` for your own generator decorators."""
+
+from braidflow.decorators.catch import catch
+from braidflow.decorators.environment import environment
+from braidflow.decorators.resources import resources
+from braidflow.decorators.retry import retry
+from braidflow.decorators.timeout import timeout
+from braidflow.decorators.user import UserStepDecorator, user_step_decorator
+
+__all__ = [
+    "UserStepDecorator",
+    "catch",
+    "environment",
+    "resources",
+    "retry",
+    "timeout",
+    "user_step_decorator",
+]

@@ -1,0 +1,36 @@
+"""What running a flow's tasks needs: the flow class, its graph, the stores, the step policies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from braidflow.datastore.cas import ArtifactStore
+from braidflow.decorators.policy import StepPolicy
+from braidflow.flow.graph import FlowGraph
+from braidflow.flow.spec import FlowSpec
+from braidflow.metadata.base import MetadataStore
+
+_DEFAULT_POLICY = StepPolicy()
+
+
+@dataclass(frozen=True)
+class FlowBinding:
+    """A flow class with its graph, the stores its runs use, and how each step is treated."""
+
+    flow_cls: type[FlowSpec]
+    graph: FlowGraph
+    metadata: MetadataStore
+    artifacts: ArtifactStore
+    username: str
+    policies: dict[str, StepPolicy] = field(default_factory=dict)
+
+    def policy(self, step: str) -> StepPolicy:
+        """The step's decorators as the runtime applies them (defaults if it has none)."""
+        return self.policies.get(step, _DEFAULT_POLICY)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOptions:
+    """Run-wide limits a task enforces itself."""
+
+    max_num_splits: int = 100_000
