@@ -6,7 +6,7 @@ from braidflow import Flow, Run
 
 
 def _failed_run(project):
-    proc = project.run("resume_flow.py", "run", "--factor", "5", FAIL="1")
+    proc = project.run("resume_flow.py", "run", "--factor", "5", "--max-workers", "1", FAIL="1")
     assert proc.returncode == 1
     return Flow("ResumeFlow").latest_run
 

@@ -142,9 +142,10 @@ def add_task_command(group: click.Group) -> None:
     @click.argument("pathspec")
     @click.option("--attempt", type=int, default=0)
     @click.option("--max-num-splits", type=int, default=100)
+    @click.option("--with", "decospecs", multiple=True)
     @click.pass_obj
-    def task(obj: Any, pathspec: str, attempt: int, max_num_splits: int) -> None:
-        binding = bind(obj.flow_cls, obj.graph, obj.settings)
+    def task(obj: Any, pathspec: str, attempt: int, max_num_splits: int, decospecs: tuple[str, ...]) -> None:
+        binding = bind(obj.flow_cls, obj.graph, obj.settings, _decorators({"decospecs": decospecs}))
         binding.metadata.start_attempt(pathspec, attempt)
         inputs = read_task_inputs(binding.metadata, pathspec)
         report = report_to_metadata(binding.metadata, pathspec, attempt)

@@ -1,0 +1,17 @@
+from braidflow import FlowSpec, retry, step
+
+
+class MisuseFlow(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @retry
+    @retry(times=1)
+    @step
+    def end(self):
+        pass
+
+
+if __name__ == "__main__":
+    MisuseFlow()
