@@ -259,7 +259,7 @@ def test_reference_stats_profiler_aggregates_timings(project):
 
 def test_reference_stats_profiler_silenced_by_attribute(project):
     proc = project.run(
-        D + "waiterflow.py", "run", "--with", "statsprofiler.stats_profile:silent=1", check=True
+        R + "waiterflow.py", "run", "--with", "statsprofiler.stats_profile:silent=1", check=True
     )
     assert "Step timings" not in proc.stdout
     assert len(Flow("WaiterFlow").latest_run.data.timings["wait"]) == 5
