@@ -272,3 +272,18 @@ def test_reference_trace_profiler_exposes_an_api(project):
     timings = start.data.timings
     assert timings["database access"] >= 1000 and timings["process data"] >= 500
     assert "Trace: database access - Total:" in start.stdout
+
+
+def test_with_on_resume(project):
+    assert project.run(D + "plain_flow.py", "run", FAIL_FIRST="1").returncode == 1
+    project.run(
+        D + "plain_flow.py",
+        "resume",
+        "--with",
+        "retry:times=1,minutes_between_retries=0",
+        check=True,
+        FAIL_FIRST="1",
+    )
+    run = Flow("PlainFlow").latest_run
+    assert run.successful and run.origin_pathspec is not None
+    assert all(t.current_attempt == 1 for t in run["work"].tasks())

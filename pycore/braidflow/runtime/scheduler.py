@@ -31,6 +31,7 @@ from braidflow.runtime.launcher import TaskExit, TaskLauncher
 from braidflow.runtime.resume import ResumePlan
 
 HEARTBEAT_SECONDS = 10.0
+PROGRESS_SECONDS = 5.0  # how often a long run prints a progress line
 PRELOAD_LIMIT = 64 * 2**20  # bytes; larger foreach lists are read by each task
 
 Progress = Callable[[str], None]
@@ -81,12 +82,12 @@ class Scheduler:
         self._slots_used = 0.0  # @resources(cpu=...) of the running tasks, against max_workers
         self._failed: list[str] = []
         self._end_done = False
-        self._ran = self._cloned = 0
+        self._ran = self._cloned = self._done = 0
 
     def execute(self, first: list[NewTask], parents: list[DoneTask]) -> RunOutcome:
         """Create the first tasks and run until the end step finishes or a task fails."""
         md = self._b.metadata
-        last_beat = time.monotonic()
+        last_beat = last_report = time.monotonic()
         md.heartbeat(self._run.flow, self._run.run_id)
         try:
             self._create(first, parents)
@@ -100,6 +101,9 @@ class Scheduler:
                 if time.monotonic() - last_beat > HEARTBEAT_SECONDS:
                     md.heartbeat(self._run.flow, self._run.run_id, self._running)
                     last_beat = time.monotonic()
+                if time.monotonic() - last_report > PROGRESS_SECONDS:
+                    self._report_progress()
+                    last_report = time.monotonic()
         except KeyboardInterrupt:
             self._progress("Interrupted: stopping all tasks.")
             for ended in self._launcher.terminate():
@@ -107,6 +111,14 @@ class Scheduler:
             self._failed.append("interrupted")
         return RunOutcome(
             self._run, not self._failed and self._end_done, self._failed, self._ran, self._cloned
+        )
+
+    def _report_progress(self) -> None:
+        """One line of live progress: what is done, running, waiting."""
+        running = sorted({p.split("/")[2] for p in self._running})
+        self._progress(
+            f"Progress: {self._done} tasks done, {len(self._running)} running "
+            f"({', '.join(running) or '-'}), {len(self._pending) + len(self._retries)} waiting."
         )
 
     def _launch_ready(self) -> None:
@@ -151,6 +163,7 @@ class Scheduler:
             next_steps=result.next_steps,
             num_splits=result.num_splits,
         )
+        self._done += 1
         if result.status is TaskStatus.SUCCEEDED:
             self._advance(DoneTask(record, tuple(result.artifacts)))
         else:
