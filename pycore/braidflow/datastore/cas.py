@@ -22,6 +22,7 @@ from braidflow.datastore.staging import HashingWriter
 from braidflow.exceptions import ArtifactError
 
 RAW_ENCODING = "raw"
+SMALL_BLOB = pickle5.OUT_OF_BAND_MIN  # smaller blobs cannot hold an out-of-band buffer
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +64,10 @@ class ArtifactStore:
             ArtifactError: the value cannot be pickled or the blob cannot be written; no
                 staging file is left behind.
         """
-        staged = self.blobs.staging_path()
-        writer = HashingWriter(staged)
+        writer = HashingWriter(self.blobs.staging_path())
         try:
             pickle5.dump(value, writer)
-            key, size = writer.finish()
+            key, size = self._finish(writer)
         except Exception as exc:
             writer.abort()
             raise ArtifactError(
@@ -80,7 +80,6 @@ class ArtifactStore:
         except BaseException:
             writer.abort()
             raise
-        self._publish(staged, key)
         return StoredBlob(key=key, size=size, encoding=pickle5.ENCODING)
 
     def load(self, key: str, *, name: str = "", pathspec: str = "") -> object:
@@ -120,19 +119,17 @@ class ArtifactStore:
         Raises:
             ArtifactError: the blob cannot be written; no staging file is left behind.
         """
-        staged = self.blobs.staging_path()
-        writer = HashingWriter(staged)
+        writer = HashingWriter(self.blobs.staging_path())
         try:
             for chunk in chunks:
                 writer.write(chunk)
-            key, size = writer.finish()
+            key, size = self._finish(writer)
         except OSError as exc:
             writer.abort()
             raise ArtifactError(f"cannot store a raw blob in {self.blobs.url}: {exc}") from exc
         except BaseException:
             writer.abort()
             raise
-        self._publish(staged, key)
         return StoredBlob(key=key, size=size, encoding=RAW_ENCODING)
 
     def open_raw(self, key: str) -> BinaryIO:
@@ -143,11 +140,16 @@ class ArtifactStore:
         """
         return self.blobs.open(key)
 
-    def _publish(self, staged: Path, key: str) -> None:
+    def _finish(self, writer: HashingWriter) -> tuple[str, int]:
+        """Complete a blob and publish it under its key, unless that key is stored already
+        (a small blob, kept in memory until now, is then never written at all)."""
+        key, size = writer.finish()
         if self.blobs.exists(key):
-            staged.unlink(missing_ok=True)
+            writer.path.unlink(missing_ok=True)
         else:
-            self.blobs.commit(staged, key)
+            writer.write_file()
+            self.blobs.commit(writer.path, key)
+        return key, size
 
 
 def _load_mapped(path: Path) -> object:
@@ -155,6 +157,8 @@ def _load_mapped(path: Path) -> object:
         size = os.fstat(file.fileno()).st_size
         if size < pickle5.MIN_SIZE:
             raise ArtifactError(f"the blob is corrupt: only {size} bytes (truncated)")
+        if size < SMALL_BLOB:  # holds no out-of-band buffer: one read beats map + unmap
+            return pickle5.load(memoryview(bytearray(file.read())), size)
         mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_COPY)
     value = pickle5.load(memoryview(mapped), size)
     # Arrays in `value` may still use the mapping; it is then unmapped once they are freed.

@@ -36,6 +36,7 @@ class LocalBlobStore:
         """Use `root` (created lazily on the first commit) as the store directory."""
         self.root = Path(root).expanduser().resolve()
         self.url = self.root.as_uri()
+        self._made: set[Path] = set()  # directories this process knows exist
 
     @classmethod
     def from_url(cls, parts: SplitResult) -> LocalBlobStore:
@@ -67,8 +68,7 @@ class LocalBlobStore:
 
     def staging_path(self) -> Path:
         """A fresh path in `<root>/.staging/` (not created) to write one blob into."""
-        staging = self.root / STAGING_DIR
-        staging.mkdir(parents=True, exist_ok=True)
+        staging = self._directory(self.root / STAGING_DIR)
         return staging / f"{uuid.uuid4().hex}.part"
 
     def commit(self, staged: Path, key: str) -> None:
@@ -81,7 +81,7 @@ class LocalBlobStore:
         if target.is_file():
             staged.unlink(missing_ok=True)
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._directory(target.parent)
         try:
             os.replace(staged, target)
         except FileNotFoundError as exc:
@@ -113,6 +113,12 @@ class LocalBlobStore:
             return self.blob_path(key).stat().st_size
         except FileNotFoundError as exc:
             raise ArtifactError(self._missing(key)) from exc
+
+    def _directory(self, path: Path) -> Path:
+        if path not in self._made:
+            path.mkdir(parents=True, exist_ok=True)
+            self._made.add(path)
+        return path
 
     def _missing(self, key: str) -> str:
         return f"blob {key} is not in the datastore {self.url} (expected at {self.blob_path(key)})"

@@ -21,6 +21,9 @@ class TaskInputs:
     parents: tuple[TaskRecord, ...]  # the tasks of task.input_paths, in that order
     indexes: dict[str, tuple[ArtifactRecord, ...]]  # each parent's artifact index, by pathspec
     preloaded: dict[str, Any] = field(default_factory=dict)  # blob key -> value already in memory
+    # Blobs many tasks read, as (key, artifact name, pathspec): a launcher may load them once and
+    # hand them over in `preloaded`, as the fork server does for a foreach's list.
+    shared: tuple[tuple[str, str, str], ...] = ()
 
     def index_of(self, pathspec: str) -> tuple[ArtifactRecord, ...]:
         return self.indexes[pathspec]

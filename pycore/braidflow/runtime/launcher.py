@@ -1,10 +1,11 @@
 """Task launchers: how a task attempt gets a process. The scheduler only sees `TaskLauncher`.
 
-`ForkLauncher` forks each task from the warm scheduler process (the flow module and braidflow
-are already imported, so a task costs a fork, not a fresh interpreter). The task gets its
-inputs by inheritance and sends its outcome back over a pipe; the launcher captures its stdout
-and stderr with timestamps, and records logs and outcome in the metadata store when the task
-ends, so a task process never opens the database. A distributed launcher would run
+`ForkLauncher` forks each task from a warm copy of the scheduler process (the flow module and
+braidflow are already imported, so a task costs a fork, not a fresh interpreter): the fork
+server of `zygote.py`. The task gets its inputs in the launch request and sends its outcome
+back over a pipe; the launcher captures its stdout and stderr with timestamps, and records logs
+and outcome in the metadata store when the task ends, so a task process never opens the
+database. A distributed launcher would run
 `execute_task` remotely with `read_task_inputs` and `report_to_metadata` instead.
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import faulthandler
 import functools
-import gc
 import io
 import os
 import pickle
@@ -22,14 +22,16 @@ import signal
 import sys
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from braidflow.metadata.base import ExceptionInfo, TaskResult
 from braidflow.runtime.binding import FlowBinding, TaskOptions
 from braidflow.runtime.capture import Echo, StreamCapture
 from braidflow.runtime.inputs import TaskInputs
 from braidflow.runtime.task import environment_facts, execute_task, settle_failure, task_events
+from braidflow.runtime.zygote import Zygote
 
 _READ = 1 << 16
 KILL_GRACE_S = 5.0  # how long past its @timeout a task may run before it is killed
@@ -67,6 +69,10 @@ class TaskLauncher(Protocol):
         """Stop every running task and return them once they are gone."""
         ...
 
+    def close(self) -> None:
+        """Release the launcher's resources once no task runs any more."""
+        ...
+
 
 _SIGNAL_WORDS = {
     signal.SIGSEGV: "segmentation fault",
@@ -86,7 +92,6 @@ class _Child:
     attempt: int
     captures: dict[int, StreamCapture]  # stdout and stderr pipes
     result_fd: int
-    pidfd: int
     returncode: int | None = None
     open_fds: set[int] = field(default_factory=set)
     result: bytearray = field(default_factory=bytearray)
@@ -99,7 +104,7 @@ class _Child:
 
 
 class ForkLauncher:
-    """Runs each task attempt in a process forked from this one."""
+    """Runs each task attempt in its own process, forked from a warm fork server."""
 
     def __init__(self, binding: FlowBinding, options: TaskOptions, echo: Echo | None) -> None:
         self._binding, self._options, self._echo = binding, options, echo
@@ -107,30 +112,24 @@ class ForkLauncher:
         # Set up once here, inherited by every task: a crash prints a Python traceback to fd 2,
         # which in a task is its stderr pipe.
         faulthandler.enable(file=sys.__stderr__ or sys.stderr, all_threads=False)
-        self._selector = selectors.DefaultSelector()
-        self._children: dict[int, _Child] = {}  # by pid
-
-    def launch(self, inputs: TaskInputs, attempt: int) -> None:
-        pathspec = inputs.task.pathspec
-        self._binding.metadata.start_attempt(pathspec, attempt)
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        res_r, res_w = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
-        # Objects that exist now are never collected in the child: the collector would touch
-        # (and so copy-on-write) every page of the parent's heap.
-        gc.freeze()
-        pid = os.fork()
-        if pid == 0:  # the task's process: must never return into the scheduler's code
-            try:
-                for fd in (out_r, err_r, res_r):
-                    os.close(fd)
-                self._run_child(inputs, attempt, out_w, err_w, res_w)
-            finally:
-                os._exit(2)
-        for fd in (out_w, err_w, res_w):
-            os.close(fd)
+        self._zygote = Zygote(self._run_task, self._load_shared)
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self._zygote, selectors.EVENT_READ, None)
+        self._children: dict[int, _Child] = {}  # by pid
+        self._spawning: deque[tuple[TaskInputs, int]] = deque()  # requested, not yet forked
+
+    def launch(self, inputs: TaskInputs, attempt: int) -> None:
+        self._binding.metadata.start_attempt(inputs.task.pathspec, attempt)
+        self._zygote.request(inputs, attempt)
+        self._spawning.append((inputs, attempt))
+
+    def _spawned(self, pid: int, fds: list[int]) -> None:
+        """The fork server started the oldest requested task: follow its pipes."""
+        inputs, attempt = self._spawning.popleft()
+        out_r, err_r, res_r = fds
+        pathspec = inputs.task.pathspec
         limit = self._binding.policy(inputs.task.step).timeout_s
         child = _Child(
             pid=pid,
@@ -141,18 +140,27 @@ class ForkLauncher:
                 err_r: StreamCapture(pathspec, "stderr", self._echo),
             },
             result_fd=res_r,
-            pidfd=os.pidfd_open(pid),
             open_fds={out_r, err_r, res_r},
             deadline=time.monotonic() + limit + KILL_GRACE_S if limit else None,
         )
-        for fd in (out_r, err_r, res_r):
+        for fd in fds:
             os.set_blocking(fd, False)
             self._selector.register(fd, selectors.EVENT_READ, child)
-        self._selector.register(child.pidfd, selectors.EVENT_READ, child)
         self._children[pid] = child
 
+    def _exited(self, pid: int, returncode: int) -> TaskExit | None:
+        child = self._children[pid]
+        child.returncode = returncode
+        for fd in list(child.open_fds):
+            self._drain(child, fd)
+        return self._finish(child) if not child.open_fds else None
+
+    def close(self) -> None:
+        self._selector.unregister(self._zygote)
+        self._zygote.close()
+
     def running(self) -> int:
-        return len(self._children)
+        return len(self._children) + len(self._spawning)
 
     def wait(self, timeout: float | None) -> list[TaskExit]:
         ended = []
@@ -163,19 +171,18 @@ class ForkLauncher:
             until = max(0.0, min(deadlines) - time.monotonic())
             timeout = until if timeout is None else min(timeout, until)
         for key, _ in self._selector.select(timeout):
+            if key.data is None:  # the fork server reports tasks that started or ended
+                for kind, pid, detail in self._zygote.replies():
+                    if kind == "spawned":
+                        self._spawned(pid, detail)
+                    elif (exit_ := self._exited(pid, detail)) is not None:
+                        ended.append(exit_)
+                continue
             child: _Child = key.data
             fd = int(key.fd)
-            if (fd == child.pidfd and child.returncode is not None) or (
-                fd != child.pidfd and fd not in child.open_fds
-            ):
+            if fd not in child.open_fds:
                 continue  # a stale event of this batch: the fd was closed (and may be reused)
-            if fd == child.pidfd:
-                child.returncode = _reap(child.pid)
-                self._close(fd)
-                for stream_fd in list(child.open_fds):
-                    self._drain(child, stream_fd)
-            else:
-                self._read(child, fd)
+            self._read(child, fd)
             if child.returncode is not None and not child.open_fds:
                 ended.append(self._finish(child))
         self._kill_overdue()
@@ -190,17 +197,16 @@ class ForkLauncher:
                 _signal(child.pid, signal.SIGKILL)
 
     def terminate(self) -> list[TaskExit]:
-        for child in self._children.values():
-            _signal(child.pid, signal.SIGTERM)
         deadline = time.monotonic() + 5.0
         ended: list[TaskExit] = []
-        while self._children:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                for child in self._children.values():
-                    _signal(child.pid, signal.SIGKILL)
-                remaining = 5.0
-            ended.extend(self.wait(min(remaining, 0.5)))
+        stopped: set[int] = set()
+        while self._children or self._spawning:  # a requested task may still be forked meanwhile
+            overdue = time.monotonic() > deadline
+            for child in self._children.values():
+                if child.pid not in stopped or overdue:
+                    _signal(child.pid, signal.SIGKILL if overdue else signal.SIGTERM)
+                    stopped.add(child.pid)
+            ended.extend(self.wait(0.5))
         return ended
 
     # the parent side -----------------------------------------------------------------------
@@ -260,7 +266,8 @@ class ForkLauncher:
         return TaskExit(child.pathspec, child.attempt, returncode, result)
 
     # the child side ------------------------------------------------------------------------
-    def _run_child(self, inputs: TaskInputs, attempt: int, out_w: int, err_w: int, res_w: int) -> None:
+    def _run_task(self, inputs: TaskInputs, attempt: int, out_w: int, err_w: int, res_w: int) -> NoReturn:
+        """The task process: run the attempt, send its outcome, exit without cleanup."""
         code = 2
         try:
             _become_task_process(out_w, err_w)
@@ -273,6 +280,9 @@ class ForkLauncher:
                 with contextlib.suppress(Exception):  # the pipe may be gone: no one left to tell
                     stream.flush()
             os._exit(code)
+
+    def _load_shared(self, key: str, name: str, pathspec: str) -> object:
+        return self._binding.artifacts.load(key, name=name, pathspec=pathspec)
 
 
 def _send_result(fd: int, result: TaskResult) -> None:
@@ -333,11 +343,6 @@ def _become_task_process(out_w: int, err_w: int) -> None:
     sys.stderr = io.TextIOWrapper(
         io.FileIO(2, "w", closefd=False), encoding="utf-8", line_buffering=True, errors="backslashreplace"
     )
-
-
-def _reap(pid: int) -> int:
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
 
 
 def _signal(pid: int, sig: int) -> None:

@@ -32,7 +32,7 @@ from braidflow.runtime.resume import ResumePlan
 
 HEARTBEAT_SECONDS = 10.0
 PROGRESS_SECONDS = 5.0  # how often a long run prints a progress line
-PRELOAD_LIMIT = 64 * 2**20  # bytes; larger foreach lists are read by each task
+SHARED_LIMIT = 64 * 2**20  # bytes; larger foreach lists are read by each task itself
 
 Progress = Callable[[str], None]
 
@@ -240,7 +240,7 @@ class Scheduler:
         if not fresh:
             return
         by_path = {d.record.pathspec: d for d in parents}
-        preloaded = self._preload(fresh, by_path)
+        shared = self._shared(fresh, by_path)
         for record in md.create_tasks(self._run.flow, self._run.run_id, fresh):
             inputs = [by_path[p] for p in record.input_paths]
             self._pending.append(
@@ -249,21 +249,19 @@ class Scheduler:
                     run=self._run,
                     parents=tuple(d.record for d in inputs),
                     indexes={d.record.pathspec: d.index for d in inputs},
-                    preloaded=preloaded,
+                    shared=shared,
                 )
             )
 
-    def _preload(self, tasks: list[NewTask], parents: dict[str, DoneTask]) -> dict[str, object]:
-        """Load a foreach's item list once here, so its many tasks inherit it instead of each
-        reading it from the datastore."""
+    def _shared(self, tasks: list[NewTask], parents: dict[str, DoneTask]) -> tuple[tuple[str, str, str], ...]:
+        """The foreach list all children of one split read: worth loading once for all of them."""
         first = tasks[0]
         if len(tasks) < 2 or not first.foreach_stack or len(first.input_paths) != 1:
-            return {}
+            return ()
         split = parents[first.input_paths[0]]
-        var = self._b.graph[split.record.step].foreach_var if split.record.step in self._b.graph else None
+        node = self._b.graph.nodes.get(split.record.step)
+        var = node.foreach_var if node else None
         record = next((r for r in split.index if r.name == var), None)
-        if record is None or record.size > PRELOAD_LIMIT:
-            return {}
-        return {
-            record.key: self._b.artifacts.load(record.key, name=record.name, pathspec=split.record.pathspec)
-        }
+        if record is None or record.size > SHARED_LIMIT:
+            return ()
+        return ((record.key, record.name, split.record.pathspec),)
