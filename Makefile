@@ -29,7 +29,8 @@ help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 install: $(STAMP) r-toolchain ## create .venv and install braidflow with its dev tools (only when needed)
-	@:
+	@# Byte-compile ahead: with PYTHONDONTWRITEBYTECODE set, every process would compile again.
+	@$(BIN)/python -m compileall -q pycore/braidflow >/dev/null
 
 $(BIN)/python:
 	@if ! $(PYTHON) -c 'import ensurepip' 2>/dev/null; then \
@@ -62,6 +63,10 @@ lint: install ## ruff check, ruff format --check and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+.PHONY: bench
+bench: install ## braidflow against Metaflow on the same flows, one table (bench/README.md; ~15 min)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean: ## remove .venv and the local store .braidflow
 	rm -rf $(VENV) .braidflow
