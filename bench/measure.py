@@ -139,11 +139,14 @@ def measure(
         start = time.perf_counter()
         proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdout=out, stderr=subprocess.STDOUT)
         sampler.start()
+        # A blocking wait returns the moment the process ends; Popen.wait(timeout=...) polls with
+        # sleeps of up to 50 ms, which would round every wall time up to that grid.
+        killer = threading.Timer(timeout_s, proc.kill)
+        killer.start()
         try:
-            returncode = proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            proc.kill()
             returncode = proc.wait()
+        finally:
+            killer.cancel()
         wall = time.perf_counter() - start
     sampler.stop()
     reap_orphans()

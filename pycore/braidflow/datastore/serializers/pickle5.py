@@ -25,8 +25,6 @@ import zlib
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-import cloudpickle  # type: ignore[import-untyped]  # ships no type information
-
 from braidflow.datastore.staging import HashingWriter
 from braidflow.exceptions import ArtifactError
 
@@ -68,6 +66,9 @@ def dump(value: object, out: HashingWriter) -> None:
             return True
         buffers.append(raw)
         return False
+
+    # Imported here: reading a blob needs only pickle, and client scripts should not pay for it.
+    import cloudpickle  # type: ignore[import-untyped]  # ships no type information
 
     cloudpickle.Pickler(stream, protocol=5, buffer_callback=keep_out_of_band).dump(value)
     stream.close()
