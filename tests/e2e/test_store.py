@@ -120,3 +120,13 @@ def test_store_location_from_metadata_call(project, tmp_path):
     braidflow.metadata(f"local@{project.root}")
     assert Flow("BranchFlow").latest_run.successful
     assert os.path.isdir(project.root / ".braidflow")
+
+
+def test_arrays_changed_in_place_are_persisted_and_read_ones_carried_forward(project):
+    project.run("array_flow.py", "run", check=True)
+    run = Flow("ArrayFlow").latest_run
+    start, change = run["start"].task, run["change"].task
+    assert run.data.final == (42.0, start.data.first)
+    assert change["data"].sha != start["data"].sha
+    assert change["untouched"].sha == start["untouched"].sha
+    assert change.data.seen == float(start.data.untouched.sum())

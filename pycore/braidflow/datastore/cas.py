@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from braidflow.datastore.base import BlobStore
+from braidflow.datastore.mapped import MappedArrays
 from braidflow.datastore.serializers import pickle5
 from braidflow.datastore.staging import HashingWriter
 from braidflow.exceptions import ArtifactError
@@ -53,6 +54,7 @@ class ArtifactStore:
     def __init__(self, blobs: BlobStore) -> None:
         """Store artifacts in `blobs`."""
         self.blobs = blobs
+        self._mapped = MappedArrays()
 
     def save(self, value: object, *, name: str = "", pathspec: str = "") -> StoredBlob:
         """Serialize `value` (pickle protocol 5 via cloudpickle) and store it under its hash.
@@ -95,7 +97,10 @@ class ArtifactStore:
         try:
             path = self.blobs.local_path(key)
             if path is not None:
-                return _load_mapped(path)
+                value, mapped = _load_mapped(path)
+                if mapped is not None:
+                    self._mapped.remember(value, mapped, key)
+                return value
             with self.blobs.open(key) as stream:
                 return pickle5.load(stream, self.blobs.size(key))
         except ArtifactError as exc:
@@ -112,6 +117,11 @@ class ArtifactStore:
                 artifact=name,
                 pathspec=pathspec,
             ) from exc
+
+    def unchanged(self, value: object, key: str) -> bool:
+        """Whether `value` is an array this store loaded from blob `key` and nothing changed it
+        since (no page written, same shape, dtype and strides), so `key` still holds it."""
+        return self._mapped.unchanged(value, key)
 
     def save_raw(self, chunks: Iterable[bytes]) -> StoredBlob:
         """Store bytes as they are (logs, files), content-addressed like any artifact.
@@ -152,19 +162,21 @@ class ArtifactStore:
         return key, size
 
 
-def _load_mapped(path: Path) -> object:
+def _load_mapped(path: Path) -> tuple[object, mmap.mmap | None]:
+    """The value of a local blob, and the mapping it may still use (None for small blobs)."""
     with path.open("rb") as file:
         size = os.fstat(file.fileno()).st_size
         if size < pickle5.MIN_SIZE:
             raise ArtifactError(f"the blob is corrupt: only {size} bytes (truncated)")
         if size < SMALL_BLOB:  # holds no out-of-band buffer: one read beats map + unmap
-            return pickle5.load(memoryview(bytearray(file.read())), size)
+            return pickle5.load(memoryview(bytearray(file.read())), size), None
         mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_COPY)
     value = pickle5.load(memoryview(mapped), size)
     # Arrays in `value` may still use the mapping; it is then unmapped once they are freed.
     with contextlib.suppress(BufferError):
         mapped.close()
-    return value
+        return value, None
+    return value, mapped
 
 
 def _label(name: str, pathspec: str) -> str:

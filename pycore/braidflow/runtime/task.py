@@ -41,6 +41,7 @@ from braidflow.runtime.inputs import TaskInputs
 from braidflow.runtime.transition import resolve_transition
 
 Report = Callable[[TaskResult], None]
+_NOT_SET = object()
 
 __all__ = ["FlowBinding", "Report", "TaskOptions", "execute_task", "report_to_metadata", "settle_failure"]
 
@@ -177,10 +178,12 @@ def persist_artifacts(
     now = time.time()
     records = []
     for name in flow._artifact_names():
-        if name in flow.__dict__:
-            blob = store.save(flow.__dict__[name], name=name, pathspec=pathspec)
+        inherited = state.inherited.get(name)
+        value = flow.__dict__.get(name, _NOT_SET)
+        if value is not _NOT_SET and not (inherited and store.unchanged(value, inherited.key)):
+            blob = store.save(value, name=name, pathspec=pathspec)
             records.append(ArtifactRecord(name, blob.key, blob.size, blob.encoding, now, attempt))
-        else:
+        else:  # inherited and untouched (or only read): carried forward by key
             old = state.inherited[name]
             records.append(ArtifactRecord(name, old.key, old.size, old.encoding, now, attempt))
     return records
