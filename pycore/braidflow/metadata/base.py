@@ -168,6 +168,8 @@ class TaskResult:
     num_splits: int | None = None
     final: bool = True  # False when another attempt will follow (retry)
     extra: dict[str, str] = field(default_factory=dict)
+    stdout_key: str | None = None  # blob keys of the captured logs, when known at the end
+    stderr_key: str | None = None
 
 
 class MetadataStore(Protocol):

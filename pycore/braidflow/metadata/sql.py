@@ -365,8 +365,8 @@ class SqlMetadataStore:
         """Record an attempt's artifacts, metadata, outcome and transition in one transaction.
 
         With `result.final` the task takes the attempt's status, finished_at, next_steps and
-        num_splits; otherwise (a retry follows) it stays RUNNING. `result.extra` is stored
-        with the attempt.
+        num_splits; otherwise (a retry follows) it stays RUNNING. `result.extra` and the log
+        keys (when given) are stored with the attempt.
 
         Raises:
             CommandError: `result.status` is not SUCCEEDED or FAILED.
@@ -380,9 +380,10 @@ class SqlMetadataStore:
         with self._write() as tx:
             outcome = (result.status.value, now, codec.dump_exception(result.exception))
             done = tx.run(
-                "UPDATE attempts SET status = ?, finished_at = ?, exception = ?, extra = ? "
+                "UPDATE attempts SET status = ?, finished_at = ?, exception = ?, extra = ?, "
+                "stdout_key = COALESCE(?, stdout_key), stderr_key = COALESCE(?, stderr_key) "
                 + _ATTEMPT_OF_TASK,
-                (*outcome, codec.dump_map(result.extra), *ids, *key),
+                (*outcome, codec.dump_map(result.extra), result.stdout_key, result.stderr_key, *ids, *key),
             )
             if not done:
                 raise_if_missing(tx, *codec.task_parts(pathspec), attempt=attempt)
