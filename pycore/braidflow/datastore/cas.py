@@ -14,13 +14,15 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from braidflow.datastore.base import BlobStore
 from braidflow.datastore.mapped import MappedArrays
 from braidflow.datastore.serializers import pickle5
-from braidflow.datastore.staging import HashingWriter
 from braidflow.exceptions import ArtifactError
+
+if TYPE_CHECKING:
+    from braidflow.datastore.staging import HashingWriter
 
 RAW_ENCODING = "raw"
 SMALL_BLOB = pickle5.OUT_OF_BAND_MIN  # smaller blobs cannot hold an out-of-band buffer
@@ -66,7 +68,7 @@ class ArtifactStore:
             ArtifactError: the value cannot be pickled or the blob cannot be written; no
                 staging file is left behind.
         """
-        writer = HashingWriter(self.blobs.staging_path())
+        writer = _writer(self.blobs.staging_path())
         try:
             pickle5.dump(value, writer)
             key, size = self._finish(writer)
@@ -129,7 +131,7 @@ class ArtifactStore:
         Raises:
             ArtifactError: the blob cannot be written; no staging file is left behind.
         """
-        writer = HashingWriter(self.blobs.staging_path())
+        writer = _writer(self.blobs.staging_path())
         try:
             for chunk in chunks:
                 writer.write(chunk)
@@ -160,6 +162,13 @@ class ArtifactStore:
             writer.write_file()
             self.blobs.commit(writer.path, key)
         return key, size
+
+
+def _writer(path: Path) -> HashingWriter:
+    # Imported on first write: hashlib's OpenSSL start-up costs readers (client scripts) ~10 ms.
+    from braidflow.datastore.staging import HashingWriter
+
+    return HashingWriter(path)
 
 
 def _load_mapped(path: Path) -> tuple[object, mmap.mmap | None]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import SplitResult, unquote
@@ -69,7 +68,7 @@ class LocalBlobStore:
     def staging_path(self) -> Path:
         """A fresh path in `<root>/.staging/` (not created) to write one blob into."""
         staging = self._directory(self.root / STAGING_DIR)
-        return staging / f"{uuid.uuid4().hex}.part"
+        return staging / f"{os.urandom(16).hex()}.part"
 
     def commit(self, staged: Path, key: str) -> None:
         """Publish `staged` under `key` by atomic rename; drop it when `key` already exists.

@@ -9,7 +9,6 @@ gigabyte again to find out it is the same.
 
 from __future__ import annotations
 
-import ctypes
 import mmap
 import weakref
 from dataclasses import dataclass
@@ -34,6 +33,8 @@ class MappedArrays:
         """Note that `value` was loaded from `mapped`, the blob of `key` (plain arrays only)."""
         if not _is_ndarray(value):
             return
+        import ctypes  # only once an array is loaded; client start-up should not pay for it
+
         anchor = ctypes.c_char.from_buffer(mapped)
         start = ctypes.addressof(anchor)
         del anchor  # releases its hold on the mapping

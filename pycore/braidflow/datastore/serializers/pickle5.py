@@ -23,10 +23,12 @@ import pickle
 import struct
 import zlib
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from braidflow.datastore.staging import HashingWriter
 from braidflow.exceptions import ArtifactError
+
+if TYPE_CHECKING:  # writing only; readers should not import hashlib
+    from braidflow.datastore.staging import HashingWriter
 
 ENCODING = "pickle5/v1"
 MAGIC = b"BFPK5v1\n"
