@@ -104,12 +104,6 @@ def test_import_braidflow_does_not_load(fresh_import: tuple[list[str], Path], he
     assert loaded == [], f"`import braidflow` loaded {loaded}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="braidflow/__init__ -> braidflow.client -> client/context.py imports braidflow.metadata "
-    "at module level, whose __init__ imports metadata/_sqlite.py -> sqlite3; the store should be "
-    "imported when first opened",
-)
 def test_import_braidflow_does_not_load_sqlite3(fresh_import: tuple[list[str], Path]) -> None:
     modules, _ = fresh_import
     assert "sqlite3" not in modules

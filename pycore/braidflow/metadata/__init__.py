@@ -11,14 +11,21 @@ from collections.abc import Callable
 from urllib.parse import SplitResult, urlsplit
 
 from braidflow.exceptions import ConfigError
-from braidflow.metadata._sqlite import open_sqlite_store
 from braidflow.metadata.base import MetadataStore
 
 __all__ = ["MetadataStore", "open_metadata_store"]
 
+
+def _open_sqlite(parts: SplitResult) -> MetadataStore:
+    # Imported when a store is opened, so `import braidflow` does not load sqlite3 and the SQL layer.
+    from braidflow.metadata._sqlite import open_sqlite_store
+
+    return open_sqlite_store(parts)
+
+
 # "postgresql" and "grpc" join here when their backends land.
 _METADATA_STORES: dict[str, Callable[[SplitResult], MetadataStore]] = {
-    "sqlite": open_sqlite_store,
+    "sqlite": _open_sqlite,
 }
 
 
