@@ -95,7 +95,8 @@ class _Child:
     result_fd: int
     returncode: int | None = None
     open_fds: set[int] = field(default_factory=set)
-    result: bytearray = field(default_factory=bytearray)
+    result: bytearray = field(default_factory=bytearray)  # bytes read from the result pipe
+    outcome: TaskResult | None = None  # decoded from `result` once that pipe is closed
     deadline: float | None = None  # monotonic time after which the process is killed
     timed_out: bool = False
 
@@ -186,7 +187,7 @@ class ForkLauncher:
             if fd not in child.open_fds:
                 continue  # a stale event of this batch: the fd was closed (and may be reused)
             self._read(child, fd)
-            if not child.open_fds and (child.returncode is not None or _decode_result(bytes(child.result))):
+            if not child.open_fds and (child.returncode is not None or child.outcome is not None):
                 # Done: it exited, or it reported and closed every pipe (its exit, which only
                 # tears the process down, need not be waited for).
                 ended.append(self._finish(child))
@@ -223,8 +224,14 @@ class ForkLauncher:
         if data:
             self._take(child, fd, data)
         else:
-            child.open_fds.discard(fd)
-            self._close(fd)
+            self._eof(child, fd)
+
+    def _eof(self, child: _Child, fd: int) -> None:
+        """A pipe is finished; the result pipe's bytes are decoded now, once."""
+        child.open_fds.discard(fd)
+        self._close(fd)
+        if fd == child.result_fd:
+            child.outcome = _decode_result(bytes(child.result))
 
     def _take(self, child: _Child, fd: int, data: bytes) -> None:
         if fd == child.result_fd:
@@ -240,8 +247,7 @@ class ForkLauncher:
             except BlockingIOError:
                 data = b""
             if not data:
-                child.open_fds.discard(fd)
-                self._close(fd)
+                self._eof(child, fd)
             else:
                 self._take(child, fd, data)
 
@@ -254,7 +260,7 @@ class ForkLauncher:
         del self._children[child.pid]
         returncode = child.returncode if child.returncode is not None else 0
         stdout, stderr = child.captures.values()
-        result = _decode_result(bytes(child.result))
+        result = child.outcome
         if result is None:
             failure = _lost(child, returncode)
             stderr.note(f"Task process {failure.exception}")

@@ -115,7 +115,7 @@ class Scheduler:
 
     def _report_progress(self) -> None:
         """One line of live progress: what is done, running, waiting."""
-        running = sorted({p.split("/")[2] for p in self._running})
+        running = sorted({inputs.task.step for inputs in self._running.values()})
         self._progress(
             f"Progress: {self._done} tasks done, {len(self._running)} running "
             f"({', '.join(running) or '-'}), {len(self._pending) + len(self._retries)} waiting."
