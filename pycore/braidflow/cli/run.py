@@ -148,6 +148,6 @@ def add_task_command(group: click.Group) -> None:
         binding = bind(obj.flow_cls, obj.graph, obj.settings, _decorators({"decospecs": decospecs}))
         binding.metadata.start_attempt(pathspec, attempt)
         inputs = read_task_inputs(binding.metadata, pathspec)
-        report = report_to_metadata(binding.metadata, pathspec, attempt)
+        report = report_to_metadata(binding, inputs, attempt)
         ok = execute_task(binding, inputs, attempt, TaskOptions(max_num_splits=max_num_splits), report)
         sys.exit(0 if ok else 1)

@@ -16,6 +16,7 @@ import dataclasses
 import faulthandler
 import functools
 import io
+import itertools
 import os
 import pickle
 import selectors
@@ -23,7 +24,6 @@ import signal
 import sys
 import time
 import traceback
-from collections import deque
 from dataclasses import dataclass, field
 from typing import NoReturn, Protocol
 
@@ -31,8 +31,8 @@ from braidflow.metadata.base import ExceptionInfo, TaskResult
 from braidflow.runtime.binding import FlowBinding, TaskOptions
 from braidflow.runtime.capture import Echo, StreamCapture
 from braidflow.runtime.inputs import TaskInputs
-from braidflow.runtime.task import environment_facts, execute_task, settle_failure, task_events
-from braidflow.runtime.zygote import Zygote
+from braidflow.runtime.task import environment_facts, execute_task, settle_failure, with_task_events
+from braidflow.runtime.zygote import SPAWNED, Reply, Zygote
 
 _READ = 1 << 16
 KILL_GRACE_S = 5.0  # how long past its @timeout a task may run before it is killed
@@ -91,7 +91,9 @@ class _Child:
     pid: int
     inputs: TaskInputs
     attempt: int
-    captures: dict[int, StreamCapture]  # stdout and stderr pipes
+    stdout: StreamCapture
+    stderr: StreamCapture
+    captures: dict[int, StreamCapture]  # by pipe: stdout and stderr
     result_fd: int
     returncode: int | None = None
     open_fds: set[int] = field(default_factory=set)
@@ -120,29 +122,34 @@ class ForkLauncher:
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._zygote, selectors.EVENT_READ, None)
         self._children: dict[int, _Child] = {}  # by pid
-        self._spawning: deque[tuple[TaskInputs, int]] = deque()  # requested, not yet forked
+        self._spawning: dict[int, tuple[TaskInputs, int]] = {}  # requested, not yet started
+        self._sequence = itertools.count()
 
     def launch(self, inputs: TaskInputs, attempt: int) -> None:
         self._binding.metadata.start_attempt(inputs.task.pathspec, attempt)
-        self._zygote.request(inputs, attempt)
-        self._spawning.append((inputs, attempt))
+        sequence = next(self._sequence)
+        self._zygote.request(sequence, inputs, attempt)
+        self._spawning[sequence] = (inputs, attempt)
 
-    def _spawned(self, pid: int, fds: list[int]) -> None:
-        """The fork server started the oldest requested task: follow its pipes."""
-        inputs, attempt = self._spawning.popleft()
-        out_r, err_r, res_r = fds
+    def _spawned(self, sequence: int, pid: int, fds: tuple[int, ...]) -> None:
+        """A requested task process started: follow its pipes (none if it died before sending them)."""
+        inputs, attempt = self._spawning.pop(sequence)
+        out_r, err_r, res_r = fds or (-1, -2, -3)
         pathspec = inputs.task.pathspec
         limit = self._binding.policy(inputs.task.step).timeout_s
+        stdout, stderr = (
+            StreamCapture(pathspec, "stdout", self._echo),
+            StreamCapture(pathspec, "stderr", self._echo),
+        )
         child = _Child(
             pid=pid,
             inputs=inputs,
             attempt=attempt,
-            captures={
-                out_r: StreamCapture(pathspec, "stdout", self._echo),
-                err_r: StreamCapture(pathspec, "stderr", self._echo),
-            },
+            stdout=stdout,
+            stderr=stderr,
+            captures={out_r: stdout, err_r: stderr},
             result_fd=res_r,
-            open_fds={out_r, err_r, res_r},
+            open_fds=set(fds),
             deadline=time.monotonic() + limit + KILL_GRACE_S if limit else None,
         )
         for fd in fds:
@@ -150,10 +157,13 @@ class ForkLauncher:
             self._selector.register(fd, selectors.EVENT_READ, child)
         self._children[pid] = child
 
-    def _exited(self, pid: int, returncode: int) -> TaskExit | None:
-        child = self._children.get(pid)
+    def _exited(self, reply: Reply) -> TaskExit | None:
+        if reply.sequence in self._spawning:  # died before it could report in with its pipes
+            self._spawned(reply.sequence, reply.pid, ())
+        child = self._children.get(reply.pid)
         if child is None:  # finished already, as soon as it reported and closed its pipes
             return None
+        returncode = reply.returncode
         child.returncode = returncode
         for fd in list(child.open_fds):
             self._drain(child, fd)
@@ -176,10 +186,10 @@ class ForkLauncher:
             timeout = until if timeout is None else min(timeout, until)
         for key, _ in self._selector.select(timeout):
             if key.data is None:  # the fork server reports tasks that started or ended
-                for kind, pid, detail in self._zygote.replies():
-                    if kind == "spawned":
-                        self._spawned(pid, detail)
-                    elif (exit_ := self._exited(pid, detail)) is not None:
+                for reply in self._zygote.replies():
+                    if reply.kind == SPAWNED:
+                        self._spawned(reply.sequence, reply.pid, reply.fds)
+                    elif (exit_ := self._exited(reply)) is not None:
                         ended.append(exit_)
                 continue
             child: _Child = key.data
@@ -259,19 +269,17 @@ class ForkLauncher:
         """Store the logs, then record the outcome (the task's own, or why it has none)."""
         del self._children[child.pid]
         returncode = child.returncode if child.returncode is not None else 0
-        stdout, stderr = child.captures.values()
+        stdout, stderr = child.stdout, child.stderr
         result = child.outcome
         if result is None:
             failure = _lost(child, returncode)
             stderr.note(f"Task process {failure.exception}")
-            events = task_events(self._binding, child.inputs, child.attempt)
-            result = settle_failure(
-                self._binding, child.inputs, child.attempt, failure, events, self._options
-            )
+            result = settle_failure(self._binding, child.inputs, child.attempt, failure, self._options)
         stdout.close()
         stderr.close()
         md, store = self._binding.metadata, self._binding.artifacts
         keys = [store.save_raw(c.records).key if c.records else None for c in (stdout, stderr)]
+        result = with_task_events(self._binding, child.inputs, child.attempt, result)
         result = dataclasses.replace(result, stdout_key=keys[0], stderr_key=keys[1])
         md.finish_attempt(child.pathspec, child.attempt, result)  # one transaction, logs included
         return TaskExit(child.pathspec, child.attempt, returncode, result)

@@ -9,6 +9,7 @@ and collects outcomes over a pipe, so a forked task never opens the database.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -31,7 +32,6 @@ from braidflow.metadata.base import (
     ArtifactRecord,
     ExceptionInfo,
     MetadataEvent,
-    MetadataStore,
     TaskResult,
     TaskStatus,
 )
@@ -43,7 +43,15 @@ from braidflow.runtime.transition import resolve_transition
 Report = Callable[[TaskResult], None]
 _NOT_SET = object()
 
-__all__ = ["FlowBinding", "Report", "TaskOptions", "execute_task", "report_to_metadata", "settle_failure"]
+__all__ = [
+    "FlowBinding",
+    "Report",
+    "TaskOptions",
+    "execute_task",
+    "report_to_metadata",
+    "settle_failure",
+    "with_task_events",
+]
 
 
 def execute_task(
@@ -57,7 +65,6 @@ def execute_task(
     """
     task = inputs.task
     policy = binding.policy(task.step)
-    events = task_events(binding, inputs, attempt)
     os.environ.update(policy.env)
     try:
         with time_limit(policy.timeout_s, task.step):
@@ -72,7 +79,7 @@ def execute_task(
                 flow.__dict__[policy.catch_var] = None
             artifacts = persist_artifacts(binding.artifacts, flow, task.pathspec, attempt)
     except BaseException as exc:  # the task's process must report any failure, even SystemExit
-        result = settle_failure(binding, inputs, attempt, describe(exc), events, options)
+        result = settle_failure(binding, inputs, attempt, describe(exc), options)
         if result.status is TaskStatus.FAILED or policy.print_exception:
             sys.stderr.write(traceback.format_exc())
             sys.stderr.flush()
@@ -84,7 +91,6 @@ def execute_task(
         TaskResult(
             TaskStatus.SUCCEEDED,
             artifacts=artifacts,
-            metadata=events,
             next_steps=next_steps,
             num_splits=num_splits,
         )
@@ -97,7 +103,6 @@ def settle_failure(
     inputs: TaskInputs,
     attempt: int,
     failure: ExceptionInfo,
-    events: list[MetadataEvent],
     options: TaskOptions,
 ) -> TaskResult:
     """The outcome of a failed attempt: retried (not final), caught (the task succeeds with the
@@ -105,9 +110,9 @@ def settle_failure(
     without reporting, by its launcher."""
     policy = binding.policy(inputs.task.step)
     if attempt < policy.retries:
-        return TaskResult(TaskStatus.FAILED, metadata=events, exception=failure, final=False)
+        return TaskResult(TaskStatus.FAILED, exception=failure, final=False)
     if not policy.catch:
-        return TaskResult(TaskStatus.FAILED, metadata=events, exception=failure)
+        return TaskResult(TaskStatus.FAILED, exception=failure)
     try:
         flow = build_flow(binding, inputs)
         if policy.catch_var:
@@ -117,29 +122,41 @@ def settle_failure(
         artifacts = persist_artifacts(binding.artifacts, flow, inputs.task.pathspec, attempt)
     except Exception as exc:  # the step cannot continue past the failure (no foreach list, ...)
         note = f"{failure.exception} (and @catch could not continue: {type(exc).__name__}: {exc})"
-        return TaskResult(
-            TaskStatus.FAILED, metadata=events, exception=ExceptionInfo(failure.type, note, failure.traceback)
-        )
+        return TaskResult(TaskStatus.FAILED, exception=ExceptionInfo(failure.type, note, failure.traceback))
     caught_event = MetadataEvent(
         "caught-exception", failure.type, "caught-exception", (), time.time(), attempt
     )
     return TaskResult(
         TaskStatus.SUCCEEDED,
         artifacts=artifacts,
-        metadata=[*events, caught_event],
+        metadata=[caught_event],
         exception=failure,
         next_steps=next_steps,
         num_splits=num_splits,
     )
 
 
-def report_to_metadata(metadata: MetadataStore, pathspec: str, attempt: int) -> Report:
-    """A `report` that records the outcome straight into the metadata store."""
+def report_to_metadata(binding: FlowBinding, inputs: TaskInputs, attempt: int) -> Report:
+    """A `report` that records the outcome, with the attempt's `task_events`, straight into the
+    metadata store."""
 
     def report(result: TaskResult) -> None:
-        metadata.finish_attempt(pathspec, attempt, result)
+        binding.metadata.finish_attempt(
+            inputs.task.pathspec, attempt, with_task_events(binding, inputs, attempt, result)
+        )
 
     return report
+
+
+def with_task_events(
+    binding: FlowBinding, inputs: TaskInputs, attempt: int, result: TaskResult
+) -> TaskResult:
+    """`result` with the metadata an attempt records about itself in front of its own.
+
+    Whoever records the outcome adds these (the task process need not build them): they
+    describe the attempt and the machine, which its launcher knows as well as the task does.
+    """
+    return dataclasses.replace(result, metadata=[*task_events(binding, inputs, attempt), *result.metadata])
 
 
 @contextlib.contextmanager
