@@ -130,3 +130,16 @@ def test_arrays_changed_in_place_are_persisted_and_read_ones_carried_forward(pro
     assert change["data"].sha != start["data"].sha
     assert change["untouched"].sha == start["untouched"].sha
     assert change.data.seen == float(start.data.untouched.sum())
+
+
+def test_small_artifacts_travel_in_their_records_and_survive_resume(project):
+    assert project.run("resume_flow.py", "run", FAIL="1").returncode == 1
+    project.run("resume_flow.py", "resume", check=True)
+    resumed, origin = list(Flow("ResumeFlow").runs())
+    assert resumed.data.total == 60 and resumed["join"].task.data.total == 60
+    assert sorted(task.data.value for task in resumed["work"]) == [10, 20, 30]
+    cloned, first = resumed["start"].task, origin["start"].task
+    assert cloned["items"].data == [1, 2, 3] and cloned["items"].sha == first["items"].sha
+    assert cloned["factor"].data == 10
+    shas = {artifact.sha for run in (origin, resumed) for step in run for task in step for artifact in task}
+    assert shas and not shas & {path.name for path in _blob_files(project.root)}  # none needed a file

@@ -72,7 +72,10 @@ class DataArtifact(ClientObject):
             ArtifactError: the blob is missing or corrupt (the message names artifact and task).
         """
         artifacts = CONTEXT.artifact_store(self._datastore_url)
-        return artifacts.load(self._record.key, name=self._record.name, pathspec=self._task.pathspec)
+        record = self._record
+        return artifacts.load(
+            record.key, name=record.name, pathspec=self._task.pathspec, payload=record.payload
+        )
 
     @property
     def sha(self) -> str:

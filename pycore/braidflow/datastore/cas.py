@@ -4,6 +4,12 @@
 the file under its hash (skipped when that key exists: identical values are stored once).
 `load` maps local blobs into memory, so large arrays come back without reading the whole
 file up front. Every failure names the artifact and the task it belongs to.
+
+Small values (a score, a name, a short list: at most INLINE_LIMIT stored bytes) may instead
+travel inline: `save(..., inline=True)` returns their bytes in `StoredBlob.payload` and writes
+no file, and the caller keeps those bytes with the artifact's metadata record. A new file per
+tiny artifact costs more than everything else a small task does (an inode, a directory entry,
+a rename); the key is the same sha256 either way.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ if TYPE_CHECKING:
 
 RAW_ENCODING = "raw"
 SMALL_BLOB = pickle5.OUT_OF_BAND_MIN  # smaller blobs cannot hold an out-of-band buffer
+INLINE_LIMIT = 1024  # stored bytes; a blob this small may travel with its record instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +43,14 @@ class StoredBlob:
         key: sha256 hex digest of the stored bytes; the blob's name in the store.
         size: stored size in bytes (after compression).
         encoding: the format and its version, `pickle5/v1` or `raw`.
+        payload: the stored bytes themselves when they were kept inline (not written to the
+            store); None when the blob is in the store.
     """
 
     key: str
     size: int
     encoding: str
+    payload: bytes | None = None
 
 
 class ArtifactStore:
@@ -58,11 +68,13 @@ class ArtifactStore:
         self.blobs = blobs
         self._mapped = MappedArrays()
 
-    def save(self, value: object, *, name: str = "", pathspec: str = "") -> StoredBlob:
+    def save(self, value: object, *, name: str = "", pathspec: str = "", inline: bool = False) -> StoredBlob:
         """Serialize `value` (pickle protocol 5 via cloudpickle) and store it under its hash.
 
         `name` and `pathspec` only label errors: the same value saved by any task gets the
-        same key and is stored once.
+        same key and is stored once. With `inline`, a value of at most INLINE_LIMIT stored
+        bytes is not written: its bytes come back in `payload`, for the caller to keep (and
+        to hand to `load`).
 
         Raises:
             ArtifactError: the value cannot be pickled or the blob cannot be written; no
@@ -71,6 +83,9 @@ class ArtifactStore:
         writer = _writer(self.blobs.staging_path())
         try:
             pickle5.dump(value, writer)
+            if inline and writer.position <= INLINE_LIMIT:
+                key, size = writer.finish()
+                return StoredBlob(key=key, size=size, encoding=pickle5.ENCODING, payload=writer.contents())
             key, size = self._finish(writer)
         except Exception as exc:
             writer.abort()
@@ -86,8 +101,8 @@ class ArtifactStore:
             raise
         return StoredBlob(key=key, size=size, encoding=pickle5.ENCODING)
 
-    def load(self, key: str, *, name: str = "", pathspec: str = "") -> object:
-        """The value stored under `key`.
+    def load(self, key: str, *, name: str = "", pathspec: str = "", payload: bytes | None = None) -> object:
+        """The value stored under `key`, or kept inline as `payload` (see `save`).
 
         Local blobs are mmapped copy-on-write, so numpy arrays come back writable and are
         paged in as they are used rather than read whole up front.
@@ -97,6 +112,8 @@ class ArtifactStore:
                 a module the value needs is not importable here).
         """
         try:
+            if payload is not None:
+                return pickle5.load(memoryview(bytearray(payload)), len(payload))
             path = self.blobs.local_path(key)
             if path is not None:
                 value, mapped = _load_mapped(path)

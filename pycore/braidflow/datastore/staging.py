@@ -97,6 +97,16 @@ class HashingWriter:
         """Whether the finished blob was never written to `path` (it was small)."""
         return self._memory is not None
 
+    def contents(self) -> bytes:
+        """The bytes of a finished blob still in memory (see `in_memory`).
+
+        Raises:
+            ValueError: the blob outgrew MEMORY_LIMIT and went to the file.
+        """
+        if self._memory is None:
+            raise ValueError("the blob was written to its file; read it from there")
+        return bytes(self._memory)
+
     def write_file(self) -> None:
         """Write a finished in-memory blob to `path`."""
         if self._memory is not None:

@@ -41,7 +41,7 @@ TASK_COLUMNS = (
     "t.foreach_stack, t.input_paths, t.origin_pathspec, t.next_steps, t.num_splits, t.heartbeat_at"
 )
 ATTEMPT_COLUMNS = "a.attempt, a.status, a.started_at, a.finished_at, a.exception, a.stdout_key, a.stderr_key"
-ARTIFACT_COLUMNS = "x.name, x.blob_key, x.size, x.encoding, x.created_at, x.attempt"
+ARTIFACT_COLUMNS = "x.name, x.blob_key, x.size, x.encoding, x.created_at, x.attempt, x.payload"
 EVENT_COLUMNS = "m.field, m.value, m.type, m.tags, m.timestamp, m.attempt"
 
 
@@ -219,8 +219,15 @@ def attempt_record(pathspec: str, row: Row) -> AttemptRecord:
 
 
 def artifact_record(row: Row) -> ArtifactRecord:
+    payload = row[6]
     return ArtifactRecord(
-        name=row[0], key=row[1], size=row[2], encoding=row[3], created_at=row[4], attempt=row[5]
+        name=row[0],
+        key=row[1],
+        size=row[2],
+        encoding=row[3],
+        created_at=row[4],
+        attempt=row[5],
+        payload=None if payload is None else bytes(payload),  # PostgreSQL drivers give memoryview
     )
 
 

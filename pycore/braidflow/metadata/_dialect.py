@@ -22,6 +22,7 @@ class Dialect:
         begin_write: Starts a transaction that takes the write lock up front, so two writers
             queue on the lock instead of one failing when it tries to upgrade.
         identity_column: Column definition of an auto-numbered primary key.
+        bytes_column: Column type of a byte string.
         table_exists: A query with one `?` (a table name) whose single value is non-zero
             when that table exists.
     """
@@ -31,6 +32,7 @@ class Dialect:
     begin_read: str
     begin_write: str
     identity_column: str
+    bytes_column: str
     table_exists: str
 
     def sql(self, statement: str) -> str:
@@ -62,6 +64,7 @@ SQLITE = Dialect(
     begin_read="BEGIN",
     begin_write="BEGIN IMMEDIATE",
     identity_column="INTEGER PRIMARY KEY AUTOINCREMENT",
+    bytes_column="BLOB",
     table_exists="SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
 )
 
@@ -72,5 +75,6 @@ POSTGRESQL = Dialect(
     # Row locks taken by UPDATE ... counter = counter + 1 serialize id allocation on PostgreSQL.
     begin_write="BEGIN",
     identity_column="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+    bytes_column="BYTEA",
     table_exists="SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
 )

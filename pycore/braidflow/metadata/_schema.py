@@ -12,7 +12,14 @@ from braidflow.exceptions import ConfigError
 from braidflow.metadata._connections import DBCursor
 from braidflow.metadata._dialect import Dialect
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def _migrations(dialect: Dialect) -> dict[int, tuple[str, ...]]:
+    """The statements that bring a database from version N - 1 to version N."""
+    return {
+        2: (f"ALTER TABLE artifacts ADD COLUMN payload {dialect.bytes_column}",),  # inline artifacts
+    }
 
 
 def _tables(dialect: Dialect) -> tuple[str, ...]:
@@ -78,7 +85,7 @@ def _tables(dialect: Dialect) -> tuple[str, ...]:
             stderr_key TEXT,
             extra TEXT NOT NULL DEFAULT '{}',
             PRIMARY KEY (flow, run_id, task_id, attempt))""",
-        """CREATE TABLE IF NOT EXISTS artifacts (
+        f"""CREATE TABLE IF NOT EXISTS artifacts (
             flow TEXT NOT NULL,
             run_id INTEGER NOT NULL,
             task_id INTEGER NOT NULL,
@@ -88,6 +95,7 @@ def _tables(dialect: Dialect) -> tuple[str, ...]:
             size BIGINT NOT NULL,
             encoding TEXT NOT NULL,
             created_at DOUBLE PRECISION NOT NULL,
+            payload {dialect.bytes_column},
             PRIMARY KEY (flow, run_id, task_id, attempt, name))""",
         f"""CREATE TABLE IF NOT EXISTS task_metadata (
             id {dialect.identity_column},
@@ -131,14 +139,29 @@ def ensure_schema(cursor: DBCursor, dialect: Dialect, location: str) -> None:
     version = stored_version(cursor, dialect)
     if version is not None:
         check_version(version, location)
-        return
+        if version == SCHEMA_VERSION:
+            return
     cursor.execute(dialect.begin_write)
     try:
-        create_schema(cursor, dialect)
+        version = stored_version(cursor, dialect)  # again, now that no one else can migrate
+        if version is None:
+            create_schema(cursor, dialect)
+        else:
+            migrate(cursor, dialect, version)
     except BaseException:
         cursor.execute("ROLLBACK")
         raise
     cursor.execute("COMMIT")
+
+
+def migrate(cursor: DBCursor, dialect: Dialect, version: int) -> None:
+    """Bring a database written by an older braidflow up to SCHEMA_VERSION, step by step;
+    call inside a write transaction."""
+    steps = _migrations(dialect)
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        for statement in steps[target]:
+            cursor.execute(statement)
+        cursor.execute(dialect.sql("INSERT INTO schema_version (version) VALUES (?)"), (target,))
 
 
 def check_version(version: int, location: str) -> None:

@@ -35,8 +35,9 @@ _COPY_ATTEMPTS = (
     f"stdout_key, stderr_key, extra FROM attempts {_COPY_WHERE}"
 )
 _COPY_ARTIFACTS = (
-    "INSERT INTO artifacts (flow, run_id, task_id, attempt, name, blob_key, size, encoding, created_at) "
-    f"SELECT ?, ?, ?, attempt, name, blob_key, size, encoding, created_at FROM artifacts {_COPY_WHERE}"
+    "INSERT INTO artifacts (flow, run_id, task_id, attempt, name, blob_key, size, encoding, created_at, "
+    "payload) SELECT ?, ?, ?, attempt, name, blob_key, size, encoding, created_at, payload FROM artifacts "
+    f"{_COPY_WHERE}"
 )
 _COPY_EVENTS = (
     "INSERT INTO task_metadata (flow, run_id, task_id, attempt, field, value, type, tags, timestamp) "

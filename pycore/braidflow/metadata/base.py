@@ -125,7 +125,11 @@ class AttemptRecord:
 
 @dataclass(frozen=True, slots=True)
 class ArtifactRecord:
-    """An entry of a task attempt's artifact index; `key` names the blob in the datastore."""
+    """An entry of a task attempt's artifact index; `key` names the blob in the datastore.
+
+    A small artifact's stored bytes travel in `payload` instead (the datastore then holds no
+    copy): `ArtifactStore.load(key, payload=...)` reads either.
+    """
 
     name: str
     key: str
@@ -133,6 +137,7 @@ class ArtifactRecord:
     encoding: str
     created_at: float = 0.0
     attempt: int = 0
+    payload: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,7 @@ _ARTIFACT_COLUMNS = (
     "size",
     "encoding",
     "created_at",
+    "payload",
 )
 _RUN_WITH_TAGS = (
     f"SELECT {codec.RUN_COLUMNS}, g.tag, g.is_system FROM runs r "
@@ -391,7 +392,10 @@ class SqlMetadataStore:
                 self._dialect.upsert(
                     "artifacts", _ARTIFACT_COLUMNS, _ARTIFACT_COLUMNS[:5], _ARTIFACT_COLUMNS[5:]
                 ),
-                [(*ids, a.name, a.key, a.size, a.encoding, a.created_at or now) for a in result.artifacts],
+                [
+                    (*ids, a.name, a.key, a.size, a.encoding, a.created_at or now, a.payload)
+                    for a in result.artifacts
+                ],
             )
             tx.many(INSERT_EVENT, [event_row(ids, event, now) for event in result.metadata])
             if result.final:

@@ -43,7 +43,7 @@ def _loader(store: ArtifactStore, pathspec: str, preloaded: dict[str, Any]) -> A
     def load(record: ArtifactRecord) -> Any:
         if record.key in preloaded:
             return preloaded[record.key]
-        return store.load(record.key, name=record.name, pathspec=pathspec)
+        return store.load(record.key, name=record.name, pathspec=pathspec, payload=record.payload)
 
     return load
 
@@ -82,7 +82,7 @@ def _foreach_values(binding: FlowBinding, inputs: TaskInputs, task: TaskRecord) 
             raise RuntimeError(f"foreach artifact '{var}' of {split} is missing")
         items = inputs.preloaded.get(record.key)
         if items is None:
-            items = binding.artifacts.load(record.key, name=var, pathspec=split)
+            items = binding.artifacts.load(record.key, name=var, pathspec=split, payload=record.payload)
         return cast("Sequence[Any]", items)[frame.index]
 
     return value

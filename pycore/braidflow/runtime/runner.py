@@ -22,11 +22,12 @@ from braidflow.exceptions import CommandError, NotFoundError
 from braidflow.flow.graph import FlowGraph
 from braidflow.flow.spec import FlowSpec
 from braidflow.metadata import open_metadata_store
-from braidflow.metadata.base import ArtifactRecord, NewTask, RunRecord, RunStatus, TaskResult, TaskStatus
+from braidflow.metadata.base import NewTask, RunRecord, RunStatus, TaskResult, TaskStatus
 from braidflow.runtime.binding import FlowBinding, TaskOptions
 from braidflow.runtime.launcher import ForkLauncher
 from braidflow.runtime.resume import ResumePlan
 from braidflow.runtime.scheduler import DoneTask, RunOutcome, Scheduler
+from braidflow.runtime.task import save_artifact
 from braidflow.settings import Settings
 
 PARAMETERS_STEP = "_parameters"
@@ -127,8 +128,7 @@ def _record_parameters(binding: FlowBinding, run: RunRecord, params: dict[str, A
     md.start_attempt(task.pathspec, 0)
     now, records = time.time(), []
     for name, value in params.items():
-        blob = binding.artifacts.save(value, name=name, pathspec=task.pathspec)
-        records.append(ArtifactRecord(name, blob.key, blob.size, blob.encoding, now, 0))
+        records.append(save_artifact(binding.artifacts, name, value, task.pathspec, now, 0))
     md.finish_attempt(
         task.pathspec, 0, TaskResult(TaskStatus.SUCCEEDED, artifacts=records, next_steps=("start",))
     )

@@ -262,6 +262,6 @@ class Scheduler:
         node = self._b.graph.nodes.get(split.record.step)
         var = node.foreach_var if node else None
         record = next((r for r in split.index if r.name == var), None)
-        if record is None or record.size > SHARED_LIMIT:
-            return ()
+        if record is None or record.size > SHARED_LIMIT or record.payload is not None:
+            return ()  # a list kept inline travels with every task's inputs anyway
         return ((record.key, record.name, split.record.pathspec),)

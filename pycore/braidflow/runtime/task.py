@@ -19,6 +19,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import braidflow
@@ -198,12 +199,18 @@ def persist_artifacts(
         inherited = state.inherited.get(name)
         value = flow.__dict__.get(name, _NOT_SET)
         if value is not _NOT_SET and not (inherited and store.unchanged(value, inherited.key)):
-            blob = store.save(value, name=name, pathspec=pathspec)
-            records.append(ArtifactRecord(name, blob.key, blob.size, blob.encoding, now, attempt))
+            records.append(save_artifact(store, name, value, pathspec, now, attempt))
         else:  # inherited and untouched (or only read): carried forward by key
-            old = state.inherited[name]
-            records.append(ArtifactRecord(name, old.key, old.size, old.encoding, now, attempt))
+            records.append(replace(state.inherited[name], created_at=now, attempt=attempt))
     return records
+
+
+def save_artifact(
+    store: ArtifactStore, name: str, value: object, pathspec: str, now: float, attempt: int
+) -> ArtifactRecord:
+    """Store one artifact value; a small one is kept inline, in its record."""
+    blob = store.save(value, name=name, pathspec=pathspec, inline=True)
+    return ArtifactRecord(name, blob.key, blob.size, blob.encoding, now, attempt, blob.payload)
 
 
 @functools.cache

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from braidflow.datastore import ArtifactStore, LocalBlobStore, open_blob_store
+from braidflow.datastore.cas import INLINE_LIMIT
 from braidflow.exceptions import ArtifactError
 
 TASK = "HelloFlow/3/train/7"
@@ -296,3 +297,34 @@ def test_concurrent_saves_of_one_value_from_many_processes(tmp_path: Path) -> No
     loaded = ArtifactStore(open_blob_store(root.as_uri())).load(key)
     assert isinstance(loaded, dict) and loaded["b"] == "shared"
     assert (loaded["a"] == np.arange(3_000_000, dtype=np.float64)).all()
+
+
+def test_a_small_value_saved_inline_writes_no_blob_and_loads_from_its_payload(tmp_path: Path) -> None:
+    store = ArtifactStore(LocalBlobStore(tmp_path))
+    value = {"accuracy": 0.93, "model": "tree", "small": np.arange(3)}
+    blob = store.save(value, name="scores", pathspec=TASK, inline=True)
+    assert blob.payload is not None and len(blob.payload) == blob.size <= INLINE_LIMIT
+    assert blob.key == hashlib.sha256(blob.payload).hexdigest()  # the same key a stored blob gets
+    assert _blob_files(tmp_path) == [] and _staged_files(tmp_path) == []
+    loaded = store.load(blob.key, payload=blob.payload)
+    assert loaded["accuracy"] == 0.93 and loaded["model"] == "tree"
+    loaded["small"][0] = 7  # arrays come back writable, as from a stored blob
+    assert store.save(value, name="scores", pathspec=TASK).key == blob.key  # written: same key
+    assert store.load(blob.key)["model"] == "tree"
+
+
+def test_a_value_too_large_to_inline_is_stored_even_when_inline_is_asked(tmp_path: Path) -> None:
+    store = ArtifactStore(LocalBlobStore(tmp_path))
+    text = os.urandom(INLINE_LIMIT * 2).hex()  # incompressible: stored larger than the limit
+    blob = store.save(text, name="text", pathspec=TASK, inline=True)
+    assert blob.payload is None
+    assert [p.name for p in _blob_files(tmp_path)] == [blob.key]
+    assert store.load(blob.key) == text
+
+
+def test_a_corrupt_inline_payload_is_an_artifact_error_naming_the_artifact(tmp_path: Path) -> None:
+    store = ArtifactStore(LocalBlobStore(tmp_path))
+    blob = store.save(42, name="answer", pathspec=TASK, inline=True)
+    assert blob.payload is not None
+    with pytest.raises(ArtifactError, match=r"artifact 'answer' of task HelloFlow/3/train/7"):
+        store.load(blob.key, name="answer", pathspec=TASK, payload=blob.payload[:-9])
