@@ -7,7 +7,9 @@ file up front. Every failure names the artifact and the task it belongs to.
 
 Small values (a score, a name, a short list: at most INLINE_LIMIT stored bytes) may instead
 travel inline: `save(..., inline=True)` returns their bytes in `StoredBlob.payload` and writes
-no file, and the caller keeps those bytes with the artifact's metadata record. A new file per
+no file, and the caller keeps those bytes with the artifact's metadata record. Plain values
+(numbers, strings, small flat containers of them) are then a bare pickle (`pickle/v1`), any
+other small value a `pickle5/v1` blob. A new file per
 tiny artifact costs more than everything else a small task does (an inode, a directory entry,
 a rename); the key is the same sha256 either way.
 """
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from braidflow.datastore.base import BlobStore
 from braidflow.datastore.mapped import MappedArrays
-from braidflow.datastore.serializers import pickle5
+from braidflow.datastore.serializers import pickle5, plain
 from braidflow.exceptions import ArtifactError
 
 if TYPE_CHECKING:
@@ -80,6 +82,8 @@ class ArtifactStore:
             ArtifactError: the value cannot be pickled or the blob cannot be written; no
                 staging file is left behind.
         """
+        if inline and (small := plain.dump_small(value, INLINE_LIMIT)) is not None:
+            return _inline_blob(small, plain.ENCODING)
         writer = _writer(self.blobs.staging_path())
         try:
             pickle5.dump(value, writer)
@@ -113,6 +117,8 @@ class ArtifactStore:
         """
         try:
             if payload is not None:
+                if plain.is_plain_stream(payload):
+                    return plain.load(payload)
                 return pickle5.load(memoryview(bytearray(payload)), len(payload))
             path = self.blobs.local_path(key)
             if path is not None:
@@ -179,6 +185,12 @@ class ArtifactStore:
             writer.write_file()
             self.blobs.commit(writer.path, key)
         return key, size
+
+
+def _inline_blob(payload: bytes, encoding: str) -> StoredBlob:
+    import hashlib  # imported on first write, as in _writer: readers never need it
+
+    return StoredBlob(hashlib.sha256(payload).hexdigest(), len(payload), encoding, payload)
 
 
 def _writer(path: Path) -> HashingWriter:

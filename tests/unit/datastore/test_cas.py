@@ -328,3 +328,34 @@ def test_a_corrupt_inline_payload_is_an_artifact_error_naming_the_artifact(tmp_p
     assert blob.payload is not None
     with pytest.raises(ArtifactError, match=r"artifact 'answer' of task HelloFlow/3/train/7"):
         store.load(blob.key, name="answer", pathspec=TASK, payload=blob.payload[:-9])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [7, 2.5, -(2**70), "naïve", b"\x00", None, True, [1, 2.0, "x"], (1, None), {1, 2}, {"a": 1, "b": "c"}],
+    ids=repr,
+)
+def test_plain_small_values_are_kept_inline_as_a_bare_pickle(tmp_path: Path, value: object) -> None:
+    store = ArtifactStore(LocalBlobStore(tmp_path))
+    blob = store.save(value, inline=True)
+    assert blob.encoding == "pickle/v1" and blob.payload is not None
+    assert blob.key == hashlib.sha256(blob.payload).hexdigest()
+    assert store.save(value, inline=True).key == blob.key  # equal values, equal keys
+    assert store.load(blob.key, payload=blob.payload) == value
+    assert _blob_files(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [[[1, 2]], {"nested": {"a": 1}}, list(range(100)), np.arange(4), [lambda x: x + 1]],
+    ids=["nested list", "nested dict", "long list", "array", "lambda"],
+)
+def test_other_small_values_are_kept_inline_in_pickle5_format(tmp_path: Path, value: object) -> None:
+    store = ArtifactStore(LocalBlobStore(tmp_path))
+    blob = store.save(value, inline=True)
+    assert blob.encoding == "pickle5/v1" and blob.payload is not None
+    loaded = store.load(blob.key, payload=blob.payload)
+    if isinstance(value, list) and callable(value[0]):
+        assert loaded[0](1) == 2  # type: ignore[index]
+    else:
+        assert repr(loaded) == repr(value)
