@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from braidflow import Flow, Run, Task
 
@@ -136,6 +137,15 @@ def test_foreach_runs_tasks_in_parallel_in_separate_processes(project):
     # with two workers, two tasks overlap and never three
     overlapping = [sum(1 for s, f in spans if s < t < f) for t, _ in ((s + 0.5, f) for s, f in spans)]
     assert max(overlapping) == 2
+
+
+def test_by_default_one_task_more_than_cores_runs_at_once(project):
+    proc = project.run("fanout_flow.py", "run", "--width", "6", "--sleep", "1", check=True)
+    workers = (os.cpu_count() or 1) + 1
+    assert f"(max {workers} workers)" in proc.stdout + proc.stderr
+    spans = sorted(Flow("FanoutFlow").latest_run["join"].task.data.spans)
+    overlapping = [sum(1 for s, f in spans if s < t < f) for t in (s + 0.5 for s, _ in spans)]
+    assert max(overlapping) == min(workers, 6)
 
 
 def test_max_num_splits_guard(project):

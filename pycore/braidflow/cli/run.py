@@ -15,7 +15,7 @@ from braidflow.exceptions import ParameterError
 from braidflow.flow.parameter import IncludeFile, JSONType, Parameter, parameters_of
 from braidflow.flow.spec import FlowSpec
 from braidflow.runtime.inputs import read_task_inputs
-from braidflow.runtime.runner import RunOptions, bind, resume_flow, run_flow
+from braidflow.runtime.runner import RunOptions, bind, default_max_workers, resume_flow, run_flow
 from braidflow.runtime.task import TaskOptions, execute_task, report_to_metadata
 
 F = Callable[..., Any]
@@ -27,9 +27,9 @@ def run_options(func: F) -> F:
         click.option(
             "--max-workers",
             type=click.IntRange(min=1),
-            default=os.cpu_count() or 1,
+            default=default_max_workers(),
             show_default=True,
-            help="How many tasks run at once.",
+            help="How many tasks run at once (default: the number of cores plus one).",
         ),
         click.option(
             "--max-num-splits",

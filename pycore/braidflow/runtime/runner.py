@@ -33,11 +33,17 @@ from braidflow.settings import Settings
 PARAMETERS_STEP = "_parameters"
 
 
+def default_max_workers() -> int:
+    """One task per core, plus one: while the scheduler records a finished task and the fork
+    server starts the next, the extra task keeps every core busy."""
+    return (os.cpu_count() or 1) + 1
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """Options shared by `run` and `resume`."""
 
-    max_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    max_workers: int = field(default_factory=default_max_workers)
     max_num_splits: int = 100
     tags: tuple[str, ...] = ()
     run_id_file: str | None = None
