@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -275,6 +276,15 @@ class MetadataStore(Protocol):
 
     def list_task_metadata(self, pathspec: str) -> list[MetadataEvent]:
         """All events of every attempt, oldest first."""
+        ...
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Group the writes made inside the block into one transaction (or one round trip).
+
+        Each call still succeeds or fails on its own, and a failed call changes nothing; the
+        calls that succeeded become visible together when the block ends (even if it raises).
+        Reads inside the block see the block's own writes. Blocks nest.
+        """
         ...
 
     def close(self) -> None: ...

@@ -10,9 +10,11 @@ row conversions in `_codec`, the schema in `_schema`.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 from braidflow.exceptions import CommandError, InvalidPathspecError, TagError
 from braidflow.metadata import _codec as codec
@@ -59,6 +61,13 @@ _RUN_WITH_TAGS = (
 )
 
 
+class _BatchState(threading.local):
+    """This thread's open `batch()`: whether one is open, and its transaction once begun."""
+
+    active = False
+    cursor: Any = None
+
+
 class SqlMetadataStore:
     """Records runs, steps, tasks, attempts, artifacts and tags in one SQL database.
 
@@ -82,6 +91,7 @@ class SqlMetadataStore:
         self._connect = connect
         self._location = location or url
         self._pool: ConnectionPool[DBConnection] = ConnectionPool(self._open)
+        self._batch = _BatchState()
 
     # connections and transactions ---------------------------------------------------------
     def _open(self) -> DBConnection:
@@ -90,7 +100,26 @@ class SqlMetadataStore:
         return connection
 
     @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction for the writes inside the block, begun at its first write (so a
+        block that waits before writing holds no lock meanwhile) and committed at its end."""
+        if self._batch.active:
+            yield
+            return
+        self._batch.active, self._batch.cursor = True, None
+        try:
+            yield
+        finally:
+            cursor, self._batch.active, self._batch.cursor = self._batch.cursor, False, None
+            if cursor is not None:
+                cursor.execute("COMMIT")
+
+    @contextmanager
     def _transaction(self, begin: str) -> Iterator[Transaction]:
+        if self._batch.active and (self._batch.cursor is not None or begin == self._dialect.begin_write):
+            with self._in_batch() as tx:
+                yield tx
+            return
         cursor = self._pool.connection().cursor()
         cursor.execute(begin)
         try:
@@ -99,6 +128,22 @@ class SqlMetadataStore:
             cursor.execute("ROLLBACK")
             raise
         cursor.execute("COMMIT")
+
+    @contextmanager
+    def _in_batch(self) -> Iterator[Transaction]:
+        """One call inside a batch: a savepoint, so that a failing call leaves no trace."""
+        cursor = self._batch.cursor
+        if cursor is None:
+            cursor = self._batch.cursor = self._pool.connection().cursor()
+            cursor.execute(self._dialect.begin_write)
+        cursor.execute("SAVEPOINT braidflow_call")
+        try:
+            yield Transaction(cursor, self._dialect)
+        except BaseException:
+            cursor.execute("ROLLBACK TO SAVEPOINT braidflow_call")
+            cursor.execute("RELEASE SAVEPOINT braidflow_call")
+            raise
+        cursor.execute("RELEASE SAVEPOINT braidflow_call")
 
     def _read(self) -> AbstractContextManager[Transaction]:
         return self._transaction(self._dialect.begin_read)

@@ -90,11 +90,16 @@ class Scheduler:
         last_beat = last_report = time.monotonic()
         md.heartbeat(self._run.flow, self._run.run_id)
         try:
-            self._create(first, parents)
-            while self._launcher.running() or (not self._failed and (self._pending or self._retries)):
+            with md.batch():
+                self._create(first, parents)
                 self._launch_ready()
-                for ended in self._launcher.wait(timeout=self._wait_timeout()):
-                    self._on_exit(ended)
+            while self._launcher.running() or (not self._failed and (self._pending or self._retries)):
+                # One transaction records what ended, the tasks it made ready and their starts;
+                # it begins after the wait, with the first write, so no lock is held while idle.
+                with md.batch():
+                    for ended in self._launcher.wait(timeout=self._wait_timeout()):
+                        self._on_exit(ended)
+                    self._launch_ready()
                 if self._failed and self._launcher.running():
                     for ended in self._launcher.terminate():
                         self._on_exit(ended)
