@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -71,9 +70,11 @@ def _foreach_values(binding: FlowBinding, inputs: TaskInputs, task: TaskRecord) 
     if not task.foreach_stack:
         return None
     graph = binding.graph
+    found: dict[int, Any] = {}  # a plain memo: functools.cache costs a task more to set up
 
-    @functools.cache
     def value(level: int) -> Any:
+        if level in found:
+            return found[level]
         frame = task.foreach_stack[level]
         var = graph[frame.step].foreach_var or ""
         split, index = _split_index(binding, inputs, task, frame.step)
@@ -83,7 +84,8 @@ def _foreach_values(binding: FlowBinding, inputs: TaskInputs, task: TaskRecord) 
         items = inputs.preloaded.get(record.key)
         if items is None:
             items = binding.artifacts.load(record.key, name=var, pathspec=split, payload=record.payload)
-        return cast("Sequence[Any]", items)[frame.index]
+        found[level] = item = cast("Sequence[Any]", items)[frame.index]
+        return item
 
     return value
 
