@@ -147,6 +147,7 @@ def ensure_schema(cursor: DBCursor, dialect: Dialect, location: str) -> None:
         if version is None:
             create_schema(cursor, dialect)
         else:
+            check_version(version, location)
             migrate(cursor, dialect, version)
     except BaseException:
         cursor.execute("ROLLBACK")
