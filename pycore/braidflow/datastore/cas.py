@@ -9,9 +9,9 @@ Small values (a score, a name, a short list: at most INLINE_LIMIT stored bytes) 
 travel inline: `save(..., inline=True)` returns their bytes in `StoredBlob.payload` and writes
 no file, and the caller keeps those bytes with the artifact's metadata record. Plain values
 (numbers, strings, small flat containers of them) are then a bare pickle (`pickle/v1`), any
-other small value a `pickle5/v1` blob. A new file per
-tiny artifact costs more than everything else a small task does (an inode, a directory entry,
-a rename); the key is the same sha256 either way.
+other small value a `pickle5/v1` blob. A new file per tiny artifact costs more than everything
+else a small task does (an inode, a directory entry, a rename); the key is the same sha256 of
+the stored bytes either way.
 """
 
 from __future__ import annotations
@@ -88,8 +88,8 @@ class ArtifactStore:
         try:
             pickle5.dump(value, writer)
             if inline and writer.position <= INLINE_LIMIT:
-                key, size = writer.finish()
-                return StoredBlob(key=key, size=size, encoding=pickle5.ENCODING, payload=writer.contents())
+                writer.finish()
+                return _inline_blob(writer.contents(), pickle5.ENCODING)
             key, size = self._finish(writer)
         except Exception as exc:
             writer.abort()

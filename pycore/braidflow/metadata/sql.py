@@ -134,8 +134,9 @@ class SqlMetadataStore:
         """One call inside a batch: a savepoint, so that a failing call leaves no trace."""
         cursor = self._batch.cursor
         if cursor is None:
-            cursor = self._batch.cursor = self._pool.connection().cursor()
+            cursor = self._pool.connection().cursor()
             cursor.execute(self._dialect.begin_write)
+            self._batch.cursor = cursor  # only once begun: the block's end commits it
         cursor.execute("SAVEPOINT braidflow_call")
         try:
             yield Transaction(cursor, self._dialect)

@@ -31,7 +31,7 @@ from braidflow.metadata.base import ExceptionInfo, TaskResult
 from braidflow.runtime.binding import FlowBinding, TaskOptions
 from braidflow.runtime.capture import Echo, StreamCapture
 from braidflow.runtime.inputs import TaskInputs
-from braidflow.runtime.task import environment_facts, execute_task, settle_failure, with_task_events
+from braidflow.runtime.task import execute_task, settle_failure, with_task_events
 from braidflow.runtime.zygote import SPAWNED, Reply, Zygote
 
 _READ = 1 << 16
@@ -112,7 +112,6 @@ class ForkLauncher:
 
     def __init__(self, binding: FlowBinding, options: TaskOptions, echo: Echo | None) -> None:
         self._binding, self._options, self._echo = binding, options, echo
-        environment_facts()  # computed once here, inherited by every forked task
         # Set up once here, inherited by every task: a crash prints a Python traceback to fd 2,
         # which in a task is its stderr pipe.
         faulthandler.enable(file=sys.__stderr__ or sys.stderr, all_threads=False)
@@ -134,7 +133,6 @@ class ForkLauncher:
     def _spawned(self, sequence: int, pid: int, fds: tuple[int, ...]) -> None:
         """A requested task process started: follow its pipes (none if it died before sending them)."""
         inputs, attempt = self._spawning.pop(sequence)
-        out_r, err_r, res_r = fds or (-1, -2, -3)
         pathspec = inputs.task.pathspec
         limit = self._binding.policy(inputs.task.step).timeout_s
         stdout, stderr = (
@@ -147,8 +145,8 @@ class ForkLauncher:
             attempt=attempt,
             stdout=stdout,
             stderr=stderr,
-            captures={out_r: stdout, err_r: stderr},
-            result_fd=res_r,
+            captures={fds[0]: stdout, fds[1]: stderr} if fds else {},
+            result_fd=fds[2] if fds else -1,
             open_fds=set(fds),
             deadline=time.monotonic() + limit + KILL_GRACE_S if limit else None,
         )

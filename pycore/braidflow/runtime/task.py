@@ -9,7 +9,6 @@ and collects outcomes over a pipe, so a forked task never opens the database.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import json
 import os
@@ -157,7 +156,7 @@ def with_task_events(
     Whoever records the outcome adds these (the task process need not build them): they
     describe the attempt and the machine, which its launcher knows as well as the task does.
     """
-    return dataclasses.replace(result, metadata=[*task_events(binding, inputs, attempt), *result.metadata])
+    return replace(result, metadata=[*task_events(binding, inputs, attempt), *result.metadata])
 
 
 @contextlib.contextmanager
@@ -215,8 +214,8 @@ def save_artifact(
 
 @functools.cache
 def environment_facts() -> dict[str, str]:
-    """Where tasks run. Computed once: launchers call it before forking, so tasks inherit it
-    (platform.platform() alone costs milliseconds, a subprocess included)."""
+    """Where tasks run: this machine and interpreter, which a local launcher's tasks share.
+    Computed once per process (platform.platform() alone costs milliseconds)."""
     return {
         "runtime": "local",
         "python_version": platform.python_version(),

@@ -53,6 +53,7 @@ def _plain(value: object, limit: int) -> bool:
 
 
 def _atom(value: object, limit: int) -> bool:
-    if isinstance(value, (str, bytes)):
-        return type(value) in ATOMS and len(value) <= limit
-    return type(value) in ATOMS
+    kind = type(value)  # exact types: a subclass may pickle differently
+    if kind is str or kind is bytes:
+        return len(cast("str | bytes", value)) <= limit
+    return kind in ATOMS
