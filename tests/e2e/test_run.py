@@ -139,9 +139,9 @@ def test_foreach_runs_tasks_in_parallel_in_separate_processes(project):
     assert max(overlapping) == 2
 
 
-def test_by_default_one_task_more_than_cores_runs_at_once(project):
+def test_by_default_one_task_per_core_runs_at_once(project):
     proc = project.run("fanout_flow.py", "run", "--width", "6", "--sleep", "1", check=True)
-    workers = (os.cpu_count() or 1) + 1
+    workers = os.cpu_count() or 1
     assert f"(max {workers} workers)" in proc.stdout + proc.stderr
     spans = sorted(Flow("FanoutFlow").latest_run["join"].task.data.spans)
     overlapping = [sum(1 for s, f in spans if s < t < f) for t in (s + 0.5 for s, _ in spans)]

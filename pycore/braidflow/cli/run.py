@@ -29,7 +29,7 @@ def run_options(func: F) -> F:
             type=click.IntRange(min=1),
             default=default_max_workers(),
             show_default=True,
-            help="How many tasks run at once (default: the number of cores plus one).",
+            help="How many tasks run at once (default: the number of cores).",
         ),
         click.option(
             "--max-num-splits",

@@ -34,9 +34,9 @@ PARAMETERS_STEP = "_parameters"
 
 
 def default_max_workers() -> int:
-    """One task per core, plus one: while the scheduler records a finished task and the fork
-    server starts the next, the extra task keeps every core busy."""
-    return (os.cpu_count() or 1) + 1
+    """One task per core: `--max-workers` bounds the tasks running at once, and a task is a
+    process that may well use a whole core."""
+    return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
