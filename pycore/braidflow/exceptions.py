@@ -177,6 +177,7 @@ class TagError(BraidflowError, ValueError):
     """A tag operation is not allowed (system tags are protected) or a tag is invalid."""
 
     reason = "FAILED_PRECONDITION"
+    exit_code = 2  # a bad request on the command line, like any other usage error
 
 
 class ExternalCommandFailed(BraidflowError):

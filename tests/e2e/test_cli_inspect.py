@@ -52,5 +52,6 @@ def test_tags_add_remove_replace_list(project):
     run = Flow("BranchFlow")[run_id]
     assert run.user_tags == {"x", "new"}
     system = project.run("branch_flow.py", "tag", "remove", "--run-id", run_id, "user:tester")
-    assert system.returncode != 0 and "system tag" in system.stderr
+    assert system.returncode == 2 and "system tag" in system.stderr
     assert "user:tester" in Flow("BranchFlow")[run_id].system_tags
+    assert Flow("BranchFlow")[run_id].user_tags == {"x", "new"}

@@ -188,6 +188,7 @@ def test_not_found_message_is_not_repr_quoted() -> None:
         (errors.ParameterError, 2),
         (errors.CommandError, 2),
         (InvalidPathspecError, 2),
+        (errors.TagError, 2),
         (BraidflowError, 1),
         (NotFoundError, 1),
         (NamespaceMismatchError, 1),
@@ -195,7 +196,6 @@ def test_not_found_message_is_not_repr_quoted() -> None:
         (errors.MergeArtifactsError, 1),
         (errors.TaskFailedError, 1),
         (errors.TaskKilledError, 1),
-        (errors.TagError, 1),
         (errors.ExternalCommandFailed, 1),
     ],
 )

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import braidflow
 from braidflow.cli.main import main
-from braidflow.exceptions import CommandError, TagError
+from braidflow.exceptions import ArtifactError, CommandError
 
 EPISODES = ["00-helloworld", "01-playlist", "02-statistics", "03-playlist-redux"]
 
@@ -122,15 +122,15 @@ def test_braidflow_errors_print_one_line_with_their_exit_code(runner: CliRunner)
     @main.command(name="_fails_for_test")
     @click.argument("kind")
     def fails(kind: str) -> None:
-        raise (CommandError if kind == "usage" else TagError)(f"{kind} went wrong")
+        raise (CommandError if kind == "usage" else ArtifactError)(f"{kind} went wrong")
 
     try:
         usage = runner.invoke(main, ["_fails_for_test", "usage"])
         assert (usage.exit_code, usage.output) == (2, "error: usage went wrong\n")
-        tag = runner.invoke(main, ["_fails_for_test", "tag"])
-        assert (tag.exit_code, tag.output) == (1, "error: tag went wrong\n")
-        debug = runner.invoke(main, ["--debug", "_fails_for_test", "tag"])
-        assert isinstance(debug.exception, TagError)
+        failure = runner.invoke(main, ["_fails_for_test", "artifact"])
+        assert (failure.exit_code, failure.output) == (1, "error: artifact went wrong\n")
+        debug = runner.invoke(main, ["--debug", "_fails_for_test", "artifact"])
+        assert isinstance(debug.exception, ArtifactError)
     finally:
         main.commands.pop("_fails_for_test")
 
