@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from braidflow.exceptions import ConfigError
-from braidflow.metadata import open_metadata_store
+from braidflow.metadata import check_metadata_url, open_metadata_store
 from braidflow.metadata.base import MetadataStore
 from braidflow.settings import STORE_DIR, Settings, metadata_url_from_spec
 
@@ -116,7 +116,9 @@ class ClientContext:
             env = {**os.environ, "BRAIDFLOW_METADATA": "local"}
             self._metadata_url = Settings.resolve(env=env).metadata_url
         else:
-            self._metadata_url = metadata_url_from_spec(spec, Path.cwd())
+            url = metadata_url_from_spec(spec, Path.cwd())
+            check_metadata_url(url)  # a typo fails here, not at the first query
+            self._metadata_url = url
         return self.describe_metadata()
 
     def metadata_url(self) -> str:

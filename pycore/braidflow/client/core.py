@@ -149,10 +149,11 @@ class ClientObject:
         return self._child(name)
 
     def __contains__(self, name: object) -> bool:
-        if not isinstance(name, str):
+        # Ids are strings, but `flow[1]` finds run 1, so `1 in flow` must agree with it.
+        if isinstance(name, bool) or not isinstance(name, (str, int)):
             return False
         try:
-            self._child(name)
+            self._child(str(name))
         except NotFoundError:  # includes NamespaceMismatchError: invisible means absent
             return False
         return True

@@ -13,7 +13,7 @@ from urllib.parse import SplitResult, urlsplit
 from braidflow.exceptions import ConfigError
 from braidflow.metadata.base import MetadataStore
 
-__all__ = ["MetadataStore", "open_metadata_store"]
+__all__ = ["MetadataStore", "check_metadata_url", "open_metadata_store"]
 
 
 def _open_sqlite(parts: SplitResult) -> MetadataStore:
@@ -45,8 +45,21 @@ def open_metadata_store(url: str) -> MetadataStore:
         'HelloFlow/1'
     """
     parts = urlsplit(url)
-    factory = _METADATA_STORES.get(parts.scheme)
+    return _factory(url, parts.scheme)(parts)
+
+
+def check_metadata_url(url: str) -> None:
+    """Fail now, not at first use, on a URL whose scheme no backend serves.
+
+    Raises:
+        ConfigError: the scheme is unknown.
+    """
+    _factory(url, urlsplit(url).scheme)
+
+
+def _factory(url: str, scheme: str) -> Callable[[SplitResult], MetadataStore]:
+    factory = _METADATA_STORES.get(scheme)
     if factory is None:
-        known = ", ".join(f"{scheme}://" for scheme in sorted(_METADATA_STORES))
-        raise ConfigError(f"metadata URL {url!r} has unknown scheme {parts.scheme!r}; use {known}")
-    return factory(parts)
+        known = ", ".join(f"{name}://" for name in sorted(_METADATA_STORES))
+        raise ConfigError(f"metadata URL {url!r} has unknown scheme {scheme!r}; use {known}")
+    return factory

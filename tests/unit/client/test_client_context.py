@@ -70,6 +70,14 @@ def test_metadata_with_a_url_passes_through(tmp_path: Path) -> None:
     assert CONTEXT.metadata_url() == url
 
 
+def test_metadata_with_an_unknown_scheme_fails_at_once_and_keeps_the_store(client: World) -> None:
+    before = get_metadata()
+    with pytest.raises(ConfigError, match="unknown scheme 'bogus'"):
+        metadata("bogus://somewhere")
+    assert get_metadata() == before
+    assert Run("HelloFlow/1").successful
+
+
 def test_metadata_switches_the_store(tmp_path: Path, client: World) -> None:
     metadata(f"local@{tmp_path}")
     assert Metaflow().flows == []

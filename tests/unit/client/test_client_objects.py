@@ -43,6 +43,8 @@ def test_flow_indexing_and_membership_follow_the_namespace() -> None:
     assert "1" in flow
     assert "4" not in flow  # bob's run
     assert "99" not in flow
+    assert 2 in flow and flow[2] == Run("HelloFlow/2")  # an int id, as `flow[2]` accepts it
+    assert 4 not in flow and True not in flow and None not in flow
     with pytest.raises(NamespaceMismatchError):
         flow["4"]
 
