@@ -55,3 +55,15 @@ def test_tags_add_remove_replace_list(project):
     assert system.returncode == 2 and "system tag" in system.stderr
     assert "user:tester" in Flow("BranchFlow")[run_id].system_tags
     assert Flow("BranchFlow")[run_id].user_tags == {"x", "new"}
+
+
+def test_logs_attempt_shows_that_attempt_of_a_retried_step(project):
+    project.run("decorators/exhaust_flow.py", "run")  # start fails its three attempts: 0, 1, 2
+    task = Flow("ExhaustFlow").latest_run["start"].task
+    run_id = task.pathspec.split("/")[1]
+    for n in range(3):
+        for path in (f"{run_id}/start", f"{run_id}/start/{task.id}"):
+            out = project.run("decorators/exhaust_flow.py", "logs", path, "--attempt", str(n), "--stdout")
+            assert out.returncode == 0 and out.stdout == f"try {n}\n", (path, n, out.stderr)
+    latest = project.run("decorators/exhaust_flow.py", "logs", f"{run_id}/start", "--stdout", check=True)
+    assert latest.stdout == "try 2\n"

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import pickle
-from typing import Any
+import shutil
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from braidflow.exceptions import CommandError
+from braidflow.exceptions import ArtifactError, CommandError, NotFoundError
 from braidflow.pathspec import Pathspec
+
+if TYPE_CHECKING:
+    from braidflow.client import DataArtifact, Task
+
+# What pickle raises for a value it cannot serialize (a lock, a lambda, a class it cannot find).
+_PICKLE_ERRORS = (pickle.PicklingError, TypeError, AttributeError)
 
 
 def _resolve(obj: Any, text: str, *, min_parts: int) -> Pathspec:
@@ -21,13 +31,27 @@ def _resolve(obj: Any, text: str, *, min_parts: int) -> Pathspec:
     return Pathspec.parse("/".join([obj.graph.name, *parts]))
 
 
-def _tasks(obj: Any, spec: Pathspec, attempt: int | None) -> list[Any]:
+def _tasks(obj: Any, spec: Pathspec, attempt: int | None) -> list[Task]:
+    """The task `spec` names, or every task of its step, each showing `attempt` (None: the latest).
+
+    Raises:
+        CommandError: the run, step, task or attempt does not exist. The client reports that as
+            NotFoundError (exit 1); a pathspec typed on the command line that names nothing is
+            bad usage, so the CLI exits 2 with the client's message.
+    """
     from braidflow.client import Step, Task
 
     obj.use_client()
-    if spec.task is not None:
-        return [Task(str(spec), attempt=attempt)]
-    return sorted(Step(str(spec)).tasks(), key=lambda t: int(t.id))
+    try:
+        if spec.task is not None:
+            return [Task(str(spec), attempt=attempt)]
+        tasks = sorted(Step(str(spec)).tasks(), key=lambda t: int(t.id))
+        if attempt is None:
+            return tasks
+        # Step.tasks() shows each task's latest attempt; ask for the one wanted, checked per task.
+        return [Task(t.pathspec, attempt=attempt) for t in tasks]
+    except NotFoundError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 @click.command()
@@ -71,23 +95,49 @@ def dump(
     obj: Any, pathspec: str, include: str | None, private: bool, file: str | None, max_value_size: int
 ) -> None:
     """Show the artifacts of a task (RUN_ID/STEP/TASK_ID) or of every task of a step."""
-    wanted = {n.strip() for n in include.split(",")} if include else None
-    result: dict[str, dict[str, Any]] = {}
-    for task in _tasks(obj, _resolve(obj, pathspec, min_parts=2), None):
-        values = {}
-        for artifact in task.artifacts:
-            name = artifact.id
-            if wanted is not None and name not in wanted:
-                continue
-            if name.startswith("_") and not private:
-                continue
-            values[name] = artifact.data
-        result[task.pathspec] = values
-    if file:
-        with open(file, "wb") as out:
-            pickle.dump(result, out)
-        click.echo(f"Artifacts of {len(result)} task(s) written to {file}")
+    wanted = {n.strip() for n in include.split(",") if n.strip()} if include else None
+    spec = _resolve(obj, pathspec, min_parts=2)
+    tasks = _tasks(obj, spec, None)
+    if not file:
+        _print_artifacts(_collect(spec, tasks, wanted, private), max_value_size)
         return
+    # Open the output before reading any value, so a bad path fails fast.
+    with _replacing(file) as out:
+        _pickle_into(out, _collect(spec, tasks, wanted, private), file)
+    click.echo(f"Artifacts of {len(tasks)} task(s) written to {file}")
+
+
+def _collect(
+    spec: Pathspec, tasks: list[Task], wanted: set[str] | None, private: bool
+) -> dict[str, dict[str, Any]]:
+    """The values to dump, `{task pathspec: {name: value}}`, after checking `--include` names."""
+    listed = {task.pathspec: list(task.artifacts) for task in tasks}  # names only, no values read
+    if wanted is not None:
+        _check_included(spec, wanted, {a.id for arts in listed.values() for a in arts}, private)
+
+    def shown(artifact: DataArtifact) -> bool:
+        name = artifact.id
+        return (wanted is None or name in wanted) and (private or not name.startswith("_"))
+
+    return {path: {a.id: a.data for a in arts if shown(a)} for path, arts in listed.items()}
+
+
+def _check_included(spec: Pathspec, wanted: set[str], names: set[str], private: bool) -> None:
+    """Refuse an `--include` name that no task has, rather than silently printing nothing."""
+    if missing := sorted(wanted - names):
+        visible = sorted(n for n in names if private or not n.startswith("_"))
+        raise CommandError(
+            f"{spec} has no artifact {', '.join(repr(n) for n in missing)}; "
+            f"its artifacts are: {', '.join(visible) or '(none)'}"
+        )
+    if hidden := sorted(n for n in wanted if n.startswith("_") and not private):
+        raise CommandError(
+            f"artifact {', '.join(repr(n) for n in hidden)} of {spec} is private: add --private to show it"
+        )
+
+
+def _print_artifacts(result: dict[str, dict[str, Any]], max_value_size: int) -> None:
+    """Print each task's artifacts as `name: repr`, cut at `max_value_size` characters."""
     for task_path, values in result.items():
         click.echo(f"{task_path}:")
         for name, value in sorted(values.items()):
@@ -95,3 +145,64 @@ def dump(
             if len(text) > max_value_size:
                 text = text[:max_value_size] + "..."
             click.echo(f"  {name}: {text}")
+
+
+@contextlib.contextmanager
+def _replacing(path: str) -> Iterator[IO[bytes]]:
+    """A new file beside `path` that replaces it only once the block completes.
+
+    A failure (a bad value, Ctrl-C) leaves no half-written file behind and an existing `path`
+    untouched. Raises CommandError (exit 2) when `path` cannot be written.
+    """
+    target = os.path.realpath(path)  # through a symlink, replace the file it points to
+    temp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.urandom(6).hex()}.tmp")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())  # the data is on disk before the rename makes it visible
+        with contextlib.suppress(FileNotFoundError):
+            shutil.copymode(target, temp)  # overwriting keeps the old file's permissions
+        os.replace(temp, target)
+    except OSError as exc:
+        _discard(temp)
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        _discard(temp)
+        raise
+
+
+def _discard(temp: str) -> None:
+    """Remove a temporary file that will not be published."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temp)
+
+
+def _pickle_into(out: IO[bytes], result: dict[str, dict[str, Any]], path: str) -> None:
+    """Pickle `result` into `out`; an unpicklable value raises ArtifactError naming it and `path`."""
+    try:
+        pickle.dump(result, out)
+    except _PICKLE_ERRORS as exc:
+        task_path, name, cause = _first_unpicklable(result) or ("", "", exc)
+        which = f"artifact '{name}' of {task_path}" if name else "the artifacts"
+        raise ArtifactError(
+            f"cannot write {path}: {which} cannot be pickled in this process ({cause}); "
+            "leave it out with --include",
+            artifact=name,
+            pathspec=task_path,
+        ) from exc
+
+
+def _first_unpicklable(result: dict[str, dict[str, Any]]) -> tuple[str, str, Exception] | None:
+    """The first `(task pathspec, name, error)` whose value alone cannot be pickled, if any."""
+    for task_path, values in result.items():
+        for name, value in values.items():
+            try:
+                pickle.dumps(value)
+            except _PICKLE_ERRORS as exc:
+                return task_path, name, exc
+    return None

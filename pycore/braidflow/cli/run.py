@@ -11,7 +11,7 @@ import click
 
 from braidflow.decorators.base import DecoratorSpec
 from braidflow.decorators.policy import parse_decospecs
-from braidflow.exceptions import ParameterError
+from braidflow.exceptions import CommandError, ParameterError
 from braidflow.flow.parameter import IncludeFile, JSONType, Parameter, parameters_of
 from braidflow.flow.spec import FlowSpec
 from braidflow.runtime.inputs import read_task_inputs
@@ -59,6 +59,13 @@ def run_options(func: F) -> F:
 
 
 def _run_options(obj: Any, opts: dict[str, Any]) -> RunOptions:
+    """The RunOptions of `run` or `resume`, refusing a --run-id-file that cannot be written.
+
+    The check comes before the run is recorded: the id is written right after, and a failure
+    there would leave a registered run with no task (which then counts as the latest run).
+    """
+    if opts["run_id_file"]:
+        _check_writable(opts["run_id_file"])
     return RunOptions(
         max_workers=opts["max_workers"],
         max_num_splits=opts["max_num_splits"],
@@ -66,6 +73,20 @@ def _run_options(obj: Any, opts: dict[str, Any]) -> RunOptions:
         run_id_file=opts["run_id_file"],
         quiet=obj.quiet,
     )
+
+
+def _check_writable(path: str) -> None:
+    """Raise CommandError (exit 2) unless `path` can be created or overwritten; change nothing."""
+    existed = os.path.lexists(path)
+    try:
+        with open(path, "a"):  # append mode: an existing file keeps its content
+            pass
+    except OSError as exc:
+        raise CommandError(
+            f"cannot write the run id to --run-id-file {path}: {exc.strerror or exc}"
+        ) from None
+    if not existed:
+        os.remove(path)  # the runner creates it with the id; no empty file if the run never starts
 
 
 def _decorators(opts: dict[str, Any]) -> list[DecoratorSpec]:
