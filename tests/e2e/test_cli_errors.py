@@ -57,6 +57,17 @@ def test_pathspec_that_names_nothing_is_a_usage_error(project, command, path, ph
     _one_error_line(proc, phrase)
 
 
+def test_tagging_a_run_that_does_not_exist_is_a_usage_error(project):
+    proc = project.run("linear_flow.py", "tag", "add", "x")
+    assert proc.returncode == 2
+    _one_error_line(proc, "Flow 'LinearFlow' does not exist")
+    project.run("linear_flow.py", "run", check=True)
+    proc = project.run("linear_flow.py", "tag", "add", "--run-id", "99", "x")
+    assert proc.returncode == 2
+    _one_error_line(proc, "'LinearFlow/99' does not exist")
+    assert Flow("LinearFlow").latest_run.user_tags == frozenset()
+
+
 # dump ----------------------------------------------------------------------------------------
 def test_dump_include_of_an_unknown_artifact_is_an_error(project):
     project.run("point_flow.py", "run", check=True)

@@ -6,14 +6,18 @@ from typing import Any
 
 import click
 
+from braidflow.exceptions import CommandError, NotFoundError
+
 
 def _run(obj: Any, run_id: str | None) -> Any:
+    """The run to tag; one that does not exist is bad usage (exit 2), as in `logs` and `dump`."""
     from braidflow.client import Flow, Run
 
     obj.use_client()
-    if run_id is None:
-        return Flow(obj.graph.name).latest_run
-    return Run(f"{obj.graph.name}/{run_id}")
+    try:
+        return Flow(obj.graph.name).latest_run if run_id is None else Run(f"{obj.graph.name}/{run_id}")
+    except NotFoundError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def _show(run: Any) -> None:
