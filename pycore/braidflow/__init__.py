@@ -25,7 +25,7 @@ from braidflow.client import (
 )
 from braidflow.decorators import catch, environment, resources, retry, timeout, user_step_decorator
 from braidflow.flow.current import current
-from braidflow.flow.parameter import IncludeFile, JSONType, Parameter
+from braidflow.flow.parameter import IncludeFile, JSONType, Parameter, ParameterContext
 from braidflow.flow.spec import FlowSpec
 from braidflow.flow.step import step
 
@@ -40,6 +40,7 @@ __all__ = [
     "Metaflow",
     "MetaflowData",
     "Parameter",
+    "ParameterContext",
     "Run",
     "Step",
     "Task",

@@ -23,6 +23,7 @@ PUBLIC_NAMES = [
     "Metaflow",
     "MetaflowData",
     "Parameter",
+    "ParameterContext",
     "Run",
     "Step",
     "Task",

@@ -12,7 +12,7 @@ import click
 from braidflow.decorators.base import DecoratorSpec
 from braidflow.decorators.policy import parse_decospecs
 from braidflow.exceptions import CommandError, ParameterError
-from braidflow.flow.parameter import IncludeFile, JSONType, Parameter, parameters_of
+from braidflow.flow.parameter import IncludeFile, JSONType, Parameter, check_parameters, parameters_of
 from braidflow.flow.spec import FlowSpec
 from braidflow.runtime.inputs import read_task_inputs
 from braidflow.runtime.runner import RunOptions, bind, default_max_workers, resume_flow, run_flow
@@ -102,8 +102,9 @@ def _metavar(param: Parameter) -> str:
 
 
 def make_run_command(flow_cls: type[FlowSpec]) -> click.Command:
-    """`run`, with one `--<name>` option per Parameter of the flow."""
+    """`run`, with one `--<name>` option per Parameter of the flow, once they are checked."""
     params = parameters_of(flow_cls)
+    check_parameters(params.values())
 
     @click.command("run")
     @run_options
