@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from braidflow import Flow
+from braidflow import Flow, Task
 
 
 @pytest.mark.parametrize(
@@ -85,3 +85,51 @@ def test_log_lines_are_timestamped_ordered_and_scale(project):
         previous, count = stamp, count + 1
     assert count == 200000
     assert task.stderr == "to stderr\n"
+
+
+def test_a_failed_task_keeps_the_artifacts_it_had_set(project):
+    proc = project.run("partial_flow.py", "run", MODE="plain")
+    assert proc.returncode == 1
+    task = Flow("PartialFlow").latest_run["plain"].task
+    assert not task.successful and task.exception.type == "ValueError"
+    assert task.data.partial == "set before the raise"  # set by the failed step
+    assert task.data.before == 1  # inherited, as a successful task would carry it
+    assert {a.id for a in task} == {"before", "partial"}
+
+
+def test_an_unstorable_artifact_of_a_failed_task_is_skipped_and_noted(project):
+    proc = project.run("partial_flow.py", "run", MODE="plain", UNPICKLABLE="1")
+    assert proc.returncode == 1
+    task = Flow("PartialFlow").latest_run["plain"].task
+    assert task.exception.type == "ValueError" and "plain failed" in task.exception.exception
+    assert task.data.partial == "set before the raise" and "lock" not in task
+    assert "artifact 'lock'" in task.stderr and "was not stored" in task.stderr
+
+
+def test_catch_keeps_what_the_step_set_before_it_failed(project):
+    project.run("partial_flow.py", "run", MODE="catch", check=True)
+    task = Flow("PartialFlow").latest_run["caught"].task
+    assert task.successful
+    assert task.data.failure.type == "ValueError"
+    assert task.data.partial_caught == "set before the raise"
+
+
+def test_each_retry_keeps_its_own_attempts_artifacts(project):
+    project.run("partial_flow.py", "run", MODE="retry", check=True)
+    run = Flow("PartialFlow").latest_run
+    task = run["retried"].task
+    assert task.current_attempt == 1 and task.data.tried == 1
+    first = Task(task.pathspec, attempt=0)
+    assert not first.successful and first.data.tried == 0
+
+
+def test_foreach_over_a_dict_is_refused_at_the_split(project):
+    proc = project.run("dict_foreach_flow.py", "run")
+    assert proc.returncode == 1
+    run = Flow("DictForeachFlow").latest_run
+    start = run["start"].task
+    assert start.exception.type == "TypeError"
+    message = start.exception.exception
+    assert "step 'start'" in message and "foreach='xs'" in message and "got dict" in message
+    assert "sized sequence" in message
+    assert "each" not in run  # no child was started to fail on its own

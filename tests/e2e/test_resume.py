@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from braidflow import Flow, Run
+from braidflow.metadata import open_metadata_store
 
 
 def _failed_run(project):
@@ -50,3 +51,28 @@ def test_resume_unknown_step_or_run_is_a_clear_error(project):
     assert bad_step.returncode == 2 and "nope" in bad_step.stderr
     bad_run = project.run("resume_flow.py", "resume", "--origin-run-id", "999")
     assert bad_run.returncode != 0 and "999" in bad_run.stderr
+
+
+def test_resume_of_a_run_stopped_before_its_parameters_runs_it_again(project):
+    # What Ctrl-C in a run's first moments leaves: a run with no step at all.
+    store = open_metadata_store(f"sqlite://{project.root}/.braidflow/metadata.db")
+    origin = store.create_run("ResumeFlow", "tester", system_tags=["user:tester"])
+    proc = project.run("resume_flow.py", "resume", "--run-id-file", "rid")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Task failed" not in proc.stdout and "KeyError" not in proc.stdout + proc.stderr
+    run = Run(f"ResumeFlow/{(project.root / 'rid').read_text()}")
+    assert run.successful and run.origin_pathspec == f"ResumeFlow/{origin.run_id}"
+    assert run.data.total == (1 + 2 + 3) * 10  # the parameter's default
+    assert all(t.origin_pathspec is None for s in run for t in s)
+    assert len(list(Flow("ResumeFlow").runs())) == 2  # no failed run left behind
+
+
+def test_resume_reruns_a_failed_task_that_kept_partial_artifacts(project):
+    assert project.run("partial_flow.py", "run", MODE="plain").returncode == 1
+    origin = Flow("PartialFlow").latest_run
+    assert origin["plain"].task.data.partial == "set before the raise"
+    project.run("partial_flow.py", "resume", "--run-id-file", "rid", check=True)
+    run = Run(f"PartialFlow/{(project.root / 'rid').read_text()}")
+    assert run.successful
+    assert run["start"].task.origin_pathspec == origin["start"].task.pathspec
+    assert run["plain"].task.origin_pathspec is None  # failed before: run again, not cloned

@@ -25,8 +25,9 @@ def catch(*, var: str | None = None, print_exception: bool = True) -> Callable[[
 def catch(*args: Any, **kwargs: Any) -> Any:
     """Let the flow continue past a step whose attempts all failed.
 
-    The task succeeds with the artifacts it inherited; `self.<var>` (when `var` is given) holds
-    the failure, with `.type` and `.exception` as in `Task.exception`, and is None when the
-    step succeeded. Exceptions, timeouts and killed processes are all caught.
+    The task succeeds with the artifacts it inherited and those the step set before it failed
+    (a task process that crashed or was killed keeps the inherited ones); `self.<var>` holds
+    the failure (when `var` is given), with `.type` and `.exception` as in `Task.exception`, and
+    is None when the step succeeded. Exceptions, timeouts and killed processes are all caught.
     """
     return builtin_decorator(SCHEMA, args, kwargs)

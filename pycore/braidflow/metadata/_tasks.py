@@ -183,3 +183,27 @@ def event_row(ids: Sequence[object], event: MetadataEvent, now: float) -> tuple[
         codec.dump_strings(event.tags),
         event.timestamp or now,
     )
+
+
+def settle_stopped_run(tx: Transaction, flow: str, run_id: str) -> None:
+    """Leave no task of a stopped run looking half-done; see `settle_unfinished_tasks`."""
+    number = codec.parse_id(run_id)
+    if tx.first("SELECT 1 FROM runs WHERE flow = ? AND run_id = ?", (flow, number)) is None:
+        raise_if_missing(tx, flow, run_id)
+    run = (flow, number)
+    # Never started: no attempt row exists, so the task and nothing else goes.
+    tx.run("DELETE FROM tasks WHERE flow = ? AND run_id = ? AND status = ?", (*run, TaskStatus.PENDING.value))
+    tx.run(
+        "DELETE FROM steps WHERE flow = ? AND run_id = ? AND NOT EXISTS (SELECT 1 FROM tasks t "
+        "WHERE t.flow = steps.flow AND t.run_id = steps.run_id AND t.step = steps.step)",
+        run,
+    )
+    # Waiting for a retry: its latest attempt failed and none follows, so the task failed then.
+    tx.run(
+        "UPDATE tasks SET status = ?, finished_at = (SELECT a.finished_at FROM attempts a "
+        "WHERE a.flow = tasks.flow AND a.run_id = tasks.run_id AND a.task_id = tasks.task_id "
+        "AND a.attempt = tasks.attempt) WHERE flow = ? AND run_id = ? AND status = ? AND EXISTS "
+        "(SELECT 1 FROM attempts a WHERE a.flow = tasks.flow AND a.run_id = tasks.run_id "
+        "AND a.task_id = tasks.task_id AND a.attempt = tasks.attempt AND a.status = ?)",
+        (TaskStatus.FAILED.value, *run, TaskStatus.RUNNING.value, TaskStatus.FAILED.value),
+    )

@@ -233,6 +233,11 @@ class MetadataStore(Protocol):
         attempts, logs and metadata, with origin_pathspec set."""
         ...
 
+    def settle_unfinished_tasks(self, flow: str, run_id: str) -> None:
+        """For a run that stopped early (failed or interrupted): delete the tasks that never
+        started, so none looks finished, and fail those whose last attempt awaited a retry."""
+        ...
+
     def list_steps(self, flow: str, run_id: str) -> list[StepRecord]:
         """Steps of a run that have at least one task, in order of creation."""
         ...

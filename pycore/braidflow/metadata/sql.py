@@ -21,7 +21,7 @@ from braidflow.metadata import _codec as codec
 from braidflow.metadata._connections import ConnectionPool, DBConnection
 from braidflow.metadata._dialect import Dialect
 from braidflow.metadata._schema import ensure_schema
-from braidflow.metadata._tasks import INSERT_EVENT, clone_into, event_row, insert_tasks
+from braidflow.metadata._tasks import INSERT_EVENT, clone_into, event_row, insert_tasks, settle_stopped_run
 from braidflow.metadata._transaction import TASK_KEY, Transaction, raise_if_missing
 from braidflow.metadata.base import (
     ArtifactRecord,
@@ -348,6 +348,16 @@ class SqlMetadataStore:
         codec.task_key(origin_pathspec)  # a malformed origin fails before the transaction
         with self._write() as tx:
             return clone_into(tx, origin_pathspec, flow, run_id, new, time.time())
+
+    def settle_unfinished_tasks(self, flow: str, run_id: str) -> None:
+        """For a run that stopped early: delete the tasks that never started (and steps left
+        without a task), and fail the tasks whose failed attempt was waiting for a retry.
+
+        Raises:
+            NotFoundError: the flow or run does not exist.
+        """
+        with self._write() as tx:
+            settle_stopped_run(tx, flow, run_id)
 
     def list_steps(self, flow: str, run_id: str) -> list[StepRecord]:
         """Steps of a run that have at least one task, in order of creation."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import os
 import platform
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,9 +23,10 @@ from braidflow.decorators.base import DecoratorSpec
 from braidflow.decorators.policy import step_policies
 from braidflow.exceptions import CommandError, NotFoundError
 from braidflow.flow.graph import FlowGraph
+from braidflow.flow.parameter import parameters_of
 from braidflow.flow.spec import FlowSpec
 from braidflow.metadata import open_metadata_store
-from braidflow.metadata.base import NewTask, RunRecord, RunStatus, TaskResult, TaskStatus
+from braidflow.metadata.base import MetadataStore, NewTask, RunRecord, RunStatus, TaskResult, TaskStatus
 from braidflow.runtime.binding import FlowBinding, TaskOptions
 from braidflow.runtime.launcher import ForkLauncher
 from braidflow.runtime.resume import ResumePlan
@@ -68,11 +72,15 @@ def bind(
 def run_flow(
     binding: FlowBinding, params: dict[str, Any], options: RunOptions, datastore_url: str
 ) -> RunOutcome:
-    """Record a new run with its parameter values and run it to the end (or the first failure)."""
-    run = _create_run(binding, options, datastore_url, origin_run_id=None)
-    params_task = _record_parameters(binding, run, params)
-    first = [NewTask("start", (), (params_task.record.pathspec,))]
-    return _execute(binding, run, options, first, [params_task], resume=None)
+    """Record a new run with its parameter values and run it to the end (or the first failure).
+
+    Ctrl-C or SIGTERM stops every task, records the run as failed and exits 128 + the signal.
+    """
+    with _interrupts_stop(binding, options) as started:
+        run = started(_create_run(binding, options, datastore_url, origin_run_id=None))
+        params_task = _record_parameters(binding, run, params)
+        first = [NewTask("start", (), (params_task.record.pathspec,))]
+        return _execute(binding, run, options, first, [params_task], resume=None)
 
 
 def resume_flow(
@@ -84,9 +92,98 @@ def resume_flow(
         known = ", ".join(binding.graph.nodes)
         raise CommandError(f"cannot resume from step '{step}': {flow} has no such step (steps: {known})")
     origin = _origin_run(binding, origin_run_id)
-    run = _create_run(binding, options, datastore_url, origin_run_id=origin.run_id)
-    plan = ResumePlan(md, binding.graph, origin, step)
-    return _execute(binding, run, options, [NewTask(PARAMETERS_STEP)], [], resume=plan)
+    # An origin stopped before it recorded its parameters has nothing to reuse: it runs again
+    # from the start, with the parameter values a plain `run` would take (resolved first, so a
+    # missing required one fails before anything is recorded).
+    params = None if _has_parameters(md, origin) else _default_parameters(binding.flow_cls)
+    with _interrupts_stop(binding, options) as started:
+        run = started(_create_run(binding, options, datastore_url, origin_run_id=origin.run_id))
+        plan = ResumePlan(md, binding.graph, origin, step)
+        if params is None:  # cloned from the origin run
+            return _execute(binding, run, options, [NewTask(PARAMETERS_STEP)], [], resume=plan)
+        _progress(options.quiet)(
+            f"{origin.pathspec} stopped before it recorded its parameters: running from the start."
+        )
+        params_task = _record_parameters(binding, run, params)
+        first = [NewTask("start", (), (params_task.record.pathspec,))]
+        return _execute(binding, run, options, first, [params_task], resume=plan)
+
+
+def _has_parameters(md: MetadataStore, origin: RunRecord) -> bool:
+    """Whether the origin run recorded its parameter values (its `_parameters` task succeeded)."""
+    return any(
+        t.step == PARAMETERS_STEP and t.status is TaskStatus.SUCCEEDED
+        for t in md.list_tasks(origin.flow, origin.run_id)
+    )
+
+
+def _default_parameters(flow_cls: type[FlowSpec]) -> dict[str, Any]:
+    """The parameter values of a run given no options: from the environment or the defaults."""
+    return {attr: param.resolve(None) for attr, param in parameters_of(flow_cls).items()}
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM reached the scheduler; `signum` says which (the exit code is 128 + it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _interrupts_stop(binding: FlowBinding, options: RunOptions) -> Iterator[Callable[[RunRecord], RunRecord]]:
+    """Turn SIGINT and SIGTERM into `RunInterrupted` while a run is recorded and executed.
+
+    The scheduler stops its tasks on it; an interrupt before or after the scheduler runs marks
+    the run (once `started` has been told of it) failed here. Either way the process then exits
+    128 + the signal number, as a shell expects of a program stopped by a signal.
+    """
+    started: list[RunRecord] = []
+
+    def record(run: RunRecord) -> RunRecord:
+        started.append(run)
+        return run
+
+    with _signals_raise_interrupted():
+        try:
+            yield record
+        except RunInterrupted as exc:
+            if started:
+                _stop_run(binding, started[0], options)
+            raise SystemExit(128 + exc.signum) from None
+
+
+@contextlib.contextmanager
+def _signals_raise_interrupted() -> Iterator[None]:
+    """While the block runs, the first SIGINT or SIGTERM raises `RunInterrupted` in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    raised: list[int] = []
+
+    def interrupt(signum: int, frame: object) -> None:
+        # Only the first signal stops the run: a second Ctrl-C must not cut short the stopping
+        # of its tasks (bounded: a task that ignores SIGTERM is killed after a few seconds).
+        if not raised:
+            raised.append(signum)
+            raise RunInterrupted(signum)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stop_run(binding: FlowBinding, run: RunRecord, options: RunOptions) -> None:
+    """Record an interrupted run as failed, with no task left looking pending or running."""
+    md = binding.metadata
+    with md.batch():
+        md.settle_unfinished_tasks(run.flow, run.run_id)
+        md.finish_run(run.flow, run.run_id, RunStatus.FAILED)
+    _progress(options.quiet)(f"Run {run.pathspec} was interrupted; use `resume` to run what did not finish.")
 
 
 def _origin_run(binding: FlowBinding, origin_run_id: str | None) -> RunRecord:
@@ -158,8 +255,13 @@ def _execute(
         binding, run, launcher, max_workers=options.max_workers, progress=say, resume=resume
     )
     outcome = scheduler.execute(first, parents)
-    status = RunStatus.SUCCEEDED if outcome.succeeded else RunStatus.FAILED
-    binding.metadata.finish_run(run.flow, run.run_id, status)
+    if outcome.interrupted is not None:  # its tasks are stopped; record it as _interrupts_stop does
+        raise RunInterrupted(outcome.interrupted)
+    md = binding.metadata
+    with md.batch():
+        if not outcome.succeeded:  # tasks that never started must not look finished
+            md.settle_unfinished_tasks(run.flow, run.run_id)
+        md.finish_run(run.flow, run.run_id, RunStatus.SUCCEEDED if outcome.succeeded else RunStatus.FAILED)
     if outcome.succeeded:
         say(
             f"Done: run {run.pathspec} succeeded "

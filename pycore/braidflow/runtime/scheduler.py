@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import itertools
+import signal
 import time
 from collections import deque
 from collections.abc import Callable
@@ -46,6 +47,7 @@ class RunOutcome:
     failed_tasks: list[str]
     tasks_run: int
     tasks_cloned: int
+    interrupted: int | None = None  # the signal (SIGINT, SIGTERM) that stopped the run, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,7 @@ class Scheduler:
     def execute(self, first: list[NewTask], parents: list[DoneTask]) -> RunOutcome:
         """Create the first tasks and run until the end step finishes or a task fails."""
         md = self._b.metadata
+        interrupted: int | None = None
         last_beat = last_report = time.monotonic()
         md.heartbeat(self._run.flow, self._run.run_id)
         try:
@@ -109,13 +112,19 @@ class Scheduler:
                 if time.monotonic() - last_report > PROGRESS_SECONDS:
                     self._report_progress()
                     last_report = time.monotonic()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM as the runner raises it
             self._progress("Interrupted: stopping all tasks.")
             for ended in self._launcher.terminate():
                 self._on_exit(ended)
             self._failed.append("interrupted")
+            interrupted = int(getattr(exc, "signum", signal.SIGINT))
         return RunOutcome(
-            self._run, not self._failed and self._end_done, self._failed, self._ran, self._cloned
+            self._run,
+            not self._failed and self._end_done,
+            self._failed,
+            self._ran,
+            self._cloned,
+            interrupted,
         )
 
     def _report_progress(self) -> None:

@@ -66,6 +66,7 @@ def execute_task(
     task = inputs.task
     policy = binding.policy(task.step)
     os.environ.update(policy.env)
+    flow: FlowSpec | None = None  # kept past a failure, so what the step had set is stored
     try:
         with time_limit(policy.timeout_s, task.step):
             flow = build_flow(binding, inputs)
@@ -79,7 +80,7 @@ def execute_task(
                 flow.__dict__[policy.catch_var] = None
             artifacts = persist_artifacts(binding.artifacts, flow, task.pathspec, attempt)
     except BaseException as exc:  # the task's process must report any failure, even SystemExit
-        result = settle_failure(binding, inputs, attempt, describe(exc), options)
+        result = settle_failure(binding, inputs, attempt, describe(exc), options, flow)
         if result.status is TaskStatus.FAILED or policy.print_exception:
             sys.stderr.write(traceback.format_exc())
             sys.stderr.flush()
@@ -104,25 +105,38 @@ def settle_failure(
     attempt: int,
     failure: ExceptionInfo,
     options: TaskOptions,
+    flow: FlowSpec | None = None,
 ) -> TaskResult:
     """The outcome of a failed attempt: retried (not final), caught (the task succeeds with the
     failure in its @catch variable), or failed. Used in the task and, for a task that died
-    without reporting, by its launcher."""
+    without reporting, by its launcher.
+
+    `flow` is the step's `self` as the failure left it: every attempt stores the artifacts it
+    had set, so a user can inspect a failed task's partial state (the task process has it; a
+    launcher reporting a dead task has not, and stores the inherited artifacts alone).
+    """
     policy = binding.policy(inputs.task.step)
-    if attempt < policy.retries:
-        return TaskResult(TaskStatus.FAILED, exception=failure, final=False)
-    if not policy.catch:
-        return TaskResult(TaskStatus.FAILED, exception=failure)
+    pathspec = inputs.task.pathspec
+    if attempt < policy.retries or not policy.catch:
+        partial = persist_partial(binding.artifacts, flow, pathspec, attempt) if flow is not None else []
+        return TaskResult(
+            TaskStatus.FAILED, artifacts=partial, exception=failure, final=attempt >= policy.retries
+        )
     try:
-        flow = build_flow(binding, inputs)
+        if flow is None:
+            flow = build_flow(binding, inputs)
         if policy.catch_var:
             flow.__dict__[policy.catch_var] = failure
         caught = StepRun(body_ran=False)
         next_steps, num_splits = resolve_transition(binding, flow, inputs.task, options, caught)
-        artifacts = persist_artifacts(binding.artifacts, flow, inputs.task.pathspec, attempt)
     except Exception as exc:  # the step cannot continue past the failure (no foreach list, ...)
         note = f"{failure.exception} (and @catch could not continue: {type(exc).__name__}: {exc})"
-        return TaskResult(TaskStatus.FAILED, exception=ExceptionInfo(failure.type, note, failure.traceback))
+        return TaskResult(
+            TaskStatus.FAILED,
+            artifacts=persist_partial(binding.artifacts, flow, pathspec, attempt) if flow is not None else [],
+            exception=ExceptionInfo(failure.type, note, failure.traceback),
+        )
+    artifacts = persist_partial(binding.artifacts, flow, pathspec, attempt)
     caught_event = MetadataEvent(
         "caught-exception", failure.type, "caught-exception", (), time.time(), attempt
     )
@@ -193,15 +207,37 @@ def persist_artifacts(
     """Store every artifact the step set and carry inherited ones forward by key."""
     state: TaskState = flow.__dict__[STATE]
     now = time.time()
-    records = []
+    return [_persist_one(store, flow, state, name, pathspec, now, attempt) for name in flow._artifact_names()]
+
+
+def _persist_one(
+    store: ArtifactStore, flow: FlowSpec, state: TaskState, name: str, pathspec: str, now: float, attempt: int
+) -> ArtifactRecord:
+    """The index entry of one artifact: stored if the step set or changed it, else carried."""
+    inherited = state.inherited.get(name)
+    value = flow.__dict__.get(name, _NOT_SET)
+    if value is not _NOT_SET and not (inherited and store.unchanged(value, inherited.key)):
+        return save_artifact(store, name, value, pathspec, now, attempt)
+    # inherited and untouched (or only read): carried forward by key
+    return replace(state.inherited[name], created_at=now, attempt=attempt)
+
+
+def persist_partial(
+    store: ArtifactStore, flow: FlowSpec, pathspec: str, attempt: int
+) -> list[ArtifactRecord]:
+    """Like `persist_artifacts`, for a step that failed: an artifact that cannot be stored is
+    skipped, with a note on stderr, so it never hides the step's own exception."""
+    state: TaskState = flow.__dict__[STATE]
+    now, kept = time.time(), []
     for name in flow._artifact_names():
-        inherited = state.inherited.get(name)
-        value = flow.__dict__.get(name, _NOT_SET)
-        if value is not _NOT_SET and not (inherited and store.unchanged(value, inherited.key)):
-            records.append(save_artifact(store, name, value, pathspec, now, attempt))
-        else:  # inherited and untouched (or only read): carried forward by key
-            records.append(replace(state.inherited[name], created_at=now, attempt=attempt))
-    return records
+        try:
+            kept.append(_persist_one(store, flow, state, name, pathspec, now, attempt))
+        except Exception as exc:  # noted, and the other artifacts are still stored
+            sys.stderr.write(
+                f"braidflow: artifact '{name}' of {pathspec} was not stored: {type(exc).__name__}: {exc}\n"
+            )
+    sys.stderr.flush()
+    return kept
 
 
 def save_artifact(

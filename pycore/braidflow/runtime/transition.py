@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sized
+from collections.abc import Mapping, Set, Sized
 from typing import Any
 
 from braidflow.decorators.user import StepRun
@@ -70,7 +70,13 @@ def _foreach_width(flow: FlowSpec, var: str, where: str, options: TaskOptions) -
         raise RuntimeError(
             f"{where}: foreach='{var}' names no artifact; set self.{var} before self.next()"
         ) from None
-    if not isinstance(values, Sized):
+    # A mapping or a set is sized but not indexed by position: its children could not find
+    # their item, so it is refused here, at the split, like a generator.
+    if (
+        not isinstance(values, Sized)
+        or isinstance(values, (Mapping, Set))
+        or not hasattr(values, "__getitem__")
+    ):
         raise TypeError(
             f"{where}: foreach='{var}' must be a sized sequence (list, tuple, ...), "
             f"got {type(values).__name__}"

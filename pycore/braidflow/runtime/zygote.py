@@ -145,7 +145,9 @@ class _Server:
 
     def serve(self) -> None:
         """Fork tasks on request and report their exits; return when the scheduler goes."""
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the scheduler's to handle
+        # Ctrl-C and SIGTERM are the scheduler's to handle: it stops the tasks, then this server.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
         signal.set_wakeup_fd(self.wake_w)
