@@ -383,11 +383,25 @@ def parameters_of(flow_cls: type) -> dict[str, Parameter]:
 
     Unchecked: the command line checks them once (`check_parameters`) before anything runs.
     """
+    return {attr: param.bound_to(flow_cls) for attr, param in _declared(flow_cls).items()}
+
+
+def parameter_names(flow_cls: type) -> tuple[str, ...]:
+    """The attribute names of the flow's parameters, in the order of `parameters_of`.
+
+    Every task asks for these: unlike `parameters_of`, nothing is copied (a copy per task costs
+    it ~20 more copy-on-write page faults).
+    """
+    return tuple(_declared(flow_cls))
+
+
+def _declared(flow_cls: type) -> dict[str, Parameter]:
+    """The Parameter objects of the flow's class attributes, base classes first."""
     found: dict[str, Parameter] = {}
     for klass in reversed(flow_cls.__mro__):
         for attr, value in vars(klass).items():
             if isinstance(value, Parameter):
-                found[attr] = value.bound_to(flow_cls)
+                found[attr] = value
     return found
 
 

@@ -26,7 +26,7 @@ from braidflow.datastore.cas import ArtifactStore
 from braidflow.decorators.user import StepRun, run_decorated
 from braidflow.exceptions import TimeoutException
 from braidflow.flow.current import TaskContext, set_task_context
-from braidflow.flow.parameter import parameters_of
+from braidflow.flow.parameter import parameter_names
 from braidflow.flow.spec import STATE, FlowSpec, TaskState
 from braidflow.metadata.base import (
     ArtifactRecord,
@@ -118,7 +118,11 @@ def settle_failure(
     policy = binding.policy(inputs.task.step)
     pathspec = inputs.task.pathspec
     if attempt < policy.retries or not policy.catch:
-        partial = persist_partial(binding.artifacts, flow, pathspec, attempt) if flow is not None else []
+        partial = (
+            persist_artifacts(binding.artifacts, flow, pathspec, attempt, partial=True)
+            if flow is not None
+            else []
+        )
         return TaskResult(
             TaskStatus.FAILED, artifacts=partial, exception=failure, final=attempt >= policy.retries
         )
@@ -133,10 +137,12 @@ def settle_failure(
         note = f"{failure.exception} (and @catch could not continue: {type(exc).__name__}: {exc})"
         return TaskResult(
             TaskStatus.FAILED,
-            artifacts=persist_partial(binding.artifacts, flow, pathspec, attempt) if flow is not None else [],
+            artifacts=persist_artifacts(binding.artifacts, flow, pathspec, attempt, partial=True)
+            if flow is not None
+            else [],
             exception=ExceptionInfo(failure.type, note, failure.traceback),
         )
-    artifacts = persist_partial(binding.artifacts, flow, pathspec, attempt)
+    artifacts = persist_artifacts(binding.artifacts, flow, pathspec, attempt, partial=True)
     caught_event = MetadataEvent(
         "caught-exception", failure.type, "caught-exception", (), time.time(), attempt
     )
@@ -202,42 +208,33 @@ def describe(exc: BaseException) -> ExceptionInfo:
 
 
 def persist_artifacts(
-    store: ArtifactStore, flow: FlowSpec, pathspec: str, attempt: int
+    store: ArtifactStore, flow: FlowSpec, pathspec: str, attempt: int, *, partial: bool = False
 ) -> list[ArtifactRecord]:
-    """Store every artifact the step set and carry inherited ones forward by key."""
+    """Store every artifact the step set and carry inherited ones forward by key.
+
+    With `partial` (a step that failed), an artifact that cannot be stored is skipped with a
+    note on stderr, so it never hides the step's own exception. One loop for both: every line
+    a forked task runs for the first time costs it copy-on-write pages.
+    """
     state: TaskState = flow.__dict__[STATE]
     now = time.time()
-    return [_persist_one(store, flow, state, name, pathspec, now, attempt) for name in flow._artifact_names()]
-
-
-def _persist_one(
-    store: ArtifactStore, flow: FlowSpec, state: TaskState, name: str, pathspec: str, now: float, attempt: int
-) -> ArtifactRecord:
-    """The index entry of one artifact: stored if the step set or changed it, else carried."""
-    inherited = state.inherited.get(name)
-    value = flow.__dict__.get(name, _NOT_SET)
-    if value is not _NOT_SET and not (inherited and store.unchanged(value, inherited.key)):
-        return save_artifact(store, name, value, pathspec, now, attempt)
-    # inherited and untouched (or only read): carried forward by key
-    return replace(state.inherited[name], created_at=now, attempt=attempt)
-
-
-def persist_partial(
-    store: ArtifactStore, flow: FlowSpec, pathspec: str, attempt: int
-) -> list[ArtifactRecord]:
-    """Like `persist_artifacts`, for a step that failed: an artifact that cannot be stored is
-    skipped, with a note on stderr, so it never hides the step's own exception."""
-    state: TaskState = flow.__dict__[STATE]
-    now, kept = time.time(), []
+    records = []
     for name in flow._artifact_names():
         try:
-            kept.append(_persist_one(store, flow, state, name, pathspec, now, attempt))
-        except Exception as exc:  # noted, and the other artifacts are still stored
+            inherited = state.inherited.get(name)
+            value = flow.__dict__.get(name, _NOT_SET)
+            if value is not _NOT_SET and not (inherited and store.unchanged(value, inherited.key)):
+                records.append(save_artifact(store, name, value, pathspec, now, attempt))
+            else:  # inherited and untouched (or only read): carried forward by key
+                records.append(replace(state.inherited[name], created_at=now, attempt=attempt))
+        except Exception as exc:
+            if not partial:
+                raise
             sys.stderr.write(
                 f"braidflow: artifact '{name}' of {pathspec} was not stored: {type(exc).__name__}: {exc}\n"
             )
-    sys.stderr.flush()
-    return kept
+            sys.stderr.flush()
+    return records
 
 
 def save_artifact(
@@ -287,5 +284,5 @@ def _context(binding: FlowBinding, inputs: TaskInputs, attempt: int) -> TaskCont
         username=binding.username,
         tags=run.tags,
         origin_run_id=run.origin_run_id,
-        parameter_names=tuple(parameters_of(binding.flow_cls)),
+        parameter_names=parameter_names(binding.flow_cls),
     )

@@ -14,7 +14,7 @@ import braidflow
 from braidflow import FlowSpec, JSONType, Parameter, ParameterContext
 from braidflow.exceptions import FlowDefinitionError, ParameterError
 from braidflow.flow.graph import FlowGraph
-from braidflow.flow.parameter import RESERVED_OPTION_NAMES, check_parameters, parameters_of
+from braidflow.flow.parameter import RESERVED_OPTION_NAMES, check_parameters, parameter_names, parameters_of
 
 HERE = __file__
 
@@ -182,6 +182,16 @@ def test_valid_parameters_are_returned_by_attribute_in_definition_order() -> Non
     params = parameters_of(FineFlow)
     check_parameters(params.values())
     assert list(params) == ["tags_seen", "workers"]
+
+
+def test_parameter_names_are_those_of_parameters_of_base_classes_first() -> None:
+    class BaseFlow(FlowSpec):
+        size = Parameter("size", default=1)
+
+    class ChildFlow(BaseFlow):
+        who = Parameter("who", default="x")
+
+    assert parameter_names(ChildFlow) == ("size", "who") == tuple(parameters_of(ChildFlow))
 
 
 def _long_options(command: click.Command) -> set[str]:
