@@ -1,13 +1,14 @@
 """`Step`: one `@step` of a run, a container of the tasks that executed it.
 
 A plain step has one task; a step inside a foreach has one task per split. The graph
-around a step (`parent_steps`, `child_steps`) is read from what its first task recorded:
-the tasks it took input from and the transition it took.
+around a step (`parent_steps`, `child_steps`) is the union of what all its tasks recorded:
+the tasks they took input from and the transitions they took, since tasks of one step may
+take different branches of a switch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
@@ -40,7 +41,8 @@ class Step(ClientObject):
             if record.step == spec.step:
                 self._init(spec, record, run.datastore_url)
                 return
-        have = ", ".join(s.step for s in steps) or "none yet"
+        # `_parameters` is bookkeeping: reachable by name, but never offered as a suggestion.
+        have = ", ".join(s.step for s in steps if not is_internal(s.step)) or "none yet"
         raise NotFoundError(
             f"run '{run.pathspec}' has no step {spec.step!r}; its steps are: {have}", pathspec=pathspec
         )
@@ -96,24 +98,29 @@ class Step(ClientObject):
 
     @property
     def parent_steps(self) -> list[Step]:
-        """The steps that feed this one (empty for `start`)."""
-        task = self.task
-        if task is None:
-            return []
-        names = dict.fromkeys(Pathspec.parse(p).step for p in task.parent_task_pathspecs)
-        run = f"{self._spec.flow}/{self._spec.run}"
-        return [Step._at(Pathspec.parse(f"{run}/{name}")) for name in names if name and not is_internal(name)]
+        """The steps that fed any task of this one, in order of first use (empty for `start`)."""
+        names = (Pathspec.parse(p).step for t in self._task_records() for p in t.input_paths)
+        return self._steps_named(name for name in names if name and not is_internal(name))
 
     @property
     def child_steps(self) -> list[Step]:
-        """The steps this one transitions to (empty for `end` or before its first task finished)."""
-        task = self.task
-        if task is None:
+        """The steps any task of this one transitioned to, in order of first use.
+
+        Empty for `end`, and before a task of the step finished; a step named by a transition
+        but not created yet (the run is still going) is left out.
+        """
+        return self._steps_named(name for t in self._task_records() for name in t.next_steps)
+
+    def _steps_named(self, names: Iterable[str]) -> list[Step]:
+        """The run's existing steps among `names`, deduplicated, keeping the first occurrence.
+
+        One step listing serves them all, instead of one lookup per name.
+        """
+        wanted = list(dict.fromkeys(names))
+        if not wanted:
             return []
-        run = f"{self._spec.flow}/{self._spec.run}"
-        existing = {s.step for s in store().list_steps(self._spec.flow, str(self._spec.run))}
-        nexts = store().get_task(task.pathspec).next_steps
-        return [Step._at(Pathspec.parse(f"{run}/{name}")) for name in nexts if name in existing]
+        records = {r.step: r for r in store().list_steps(self._spec.flow, str(self._spec.run))}
+        return [Step._wrap(records[name], self._datastore_url) for name in wanted if name in records]
 
     # properties -------------------------------------------------------------------------
     @property

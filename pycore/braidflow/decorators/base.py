@@ -19,7 +19,11 @@ from braidflow.flow.step import is_step
 StepT = TypeVar("StepT", bound=Callable[..., Any])
 
 SPECS = "__braidflow_decorators__"  # list[DecoratorSpec], innermost first
-ERRORS = "__braidflow_decorator_errors__"  # list[str], reported at load time
+ERRORS = "__braidflow_decorator_errors__"  # list[Problem], reported at load time
+
+# Why a decorator cannot sit on a step: a message (located at the step when reported), or a
+# ready error that already names its own place (a user decorator that does not yield).
+Problem = str | FlowDefinitionError
 
 
 @dataclass(frozen=True)
@@ -54,10 +58,10 @@ class DecoratorSpec:
         return self.user if self.user is not None else self.name
 
 
-def attach(func: StepT, spec: DecoratorSpec, problem: str | None = None) -> StepT:
+def attach(func: StepT, spec: DecoratorSpec, problem: Problem | None = None) -> StepT:
     """Record `spec` on a step function, or record why it cannot be there."""
     specs: list[DecoratorSpec] = func.__dict__.setdefault(SPECS, [])
-    errors: list[str] = func.__dict__.setdefault(ERRORS, [])
+    errors: list[Problem] = func.__dict__.setdefault(ERRORS, [])
     if problem:
         errors.append(problem)
     elif not is_step(func):
@@ -91,6 +95,8 @@ def check_decorators(flow_cls: type) -> None:
     for name, func in inspect.getmembers(flow_cls, inspect.isfunction):
         errors = func.__dict__.get(ERRORS)
         if errors:
+            if isinstance(errors[0], FlowDefinitionError):
+                raise errors[0]
             code = func.__code__
             raise FlowDefinitionError(
                 errors[0], "", path=code.co_filename, line=code.co_firstlineno, step=name

@@ -151,4 +151,6 @@ def _import_decorator(text: str, dotted: str) -> UserStepDecorator:
         raise CommandError(
             f"--with {text}: {dotted} is not a step decorator; define it with @user_step_decorator"
         )
+    if found.definition_error is not None:
+        raise found.definition_error  # names the decorator's file and line
     return found

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from braidflow.decorators.base import DecoratorSpec, attach
-from braidflow.exceptions import DecoratorError
+from braidflow.exceptions import DecoratorError, FlowDefinitionError
 
 DecoratorFunction = Callable[..., Generator[Any, None, None]]
 
@@ -29,30 +29,48 @@ class UserStepDecorator:
     """A generator function made into a step decorator; use it as `@deco` or `@deco(key=value)`."""
 
     def __init__(self, func: DecoratorFunction) -> None:
-        if not inspect.isgeneratorfunction(func):
-            raise TypeError(
-                f"@user_step_decorator needs a generator function (one that yields once), "
-                f"but {func.__module__}.{func.__qualname__} does not yield"
-            )
         self.func = func
         self.name = func.__name__
         functools.update_wrapper(self, func)
+        # Kept, not raised: this runs while the flow file is imported, before the flow CLI can
+        # report anything, so raising here would end in a traceback. The flow CLI raises it
+        # when it loads a step this decorates (or a --with naming it): one line, exit 2.
+        self.definition_error = None if inspect.isgeneratorfunction(func) else _not_a_generator(func)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        broken = self.definition_error
         if len(args) == 1 and not kwargs and callable(args[0]):
-            return attach(args[0], DecoratorSpec(self.name, {}, user=self))
+            return attach(args[0], DecoratorSpec(self.name, {}, user=self), broken)
         if args:
-            problem = f"@{self.name} takes keyword attributes only, e.g. @{self.name}(name=value)"
+            problem = broken or f"@{self.name} takes keyword attributes only, e.g. @{self.name}(name=value)"
             return lambda func: attach(func, DecoratorSpec(self.name, {}, user=self), problem)
-        return lambda func: attach(func, DecoratorSpec(self.name, dict(kwargs), user=self))
+        return lambda func: attach(func, DecoratorSpec(self.name, dict(kwargs), user=self), broken)
 
     def __repr__(self) -> str:
         return f"<user step decorator {self.func.__module__}.{self.func.__qualname__}>"
 
 
 def user_step_decorator(func: DecoratorFunction) -> UserStepDecorator:
-    """Make a generator function `(step_name, flow, inputs=None, attributes=None)` a step decorator."""
+    """Make a generator function `(step_name, flow, inputs=None, attributes=None)` a step decorator.
+
+    A function without `yield` cannot wrap a step: the flow using it is refused when it loads,
+    with a FlowDefinitionError naming the function's file and line.
+    """
     return UserStepDecorator(func)
+
+
+def _not_a_generator(func: Callable[..., Any]) -> FlowDefinitionError:
+    """The error for a decorator function that never yields, located at its definition."""
+    code = getattr(func, "__code__", None)  # None for a callable object, e.g. a partial
+    name = getattr(func, "__qualname__", repr(func))
+    return FlowDefinitionError(
+        f"@user_step_decorator needs a generator function, but {name} does not yield",
+        "Add a `yield` where the step should run (code before it runs before the step, code "
+        "after it once the step succeeded)",
+        path=code.co_filename if code else "<unknown>",
+        line=code.co_firstlineno if code else 0,
+        step=None,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import braidflow
+from braidflow.cli import tutorials as tutorials_cli
 from braidflow.cli.main import main
 from braidflow.exceptions import ArtifactError, CommandError
 
@@ -141,3 +143,79 @@ def test_python_dash_m_braidflow_runs_the_same_command() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"braidflow {braidflow.__version__}\n"
+
+
+@pytest.mark.parametrize("bad", ["afile/sub", "/proc/nope"])
+def test_pull_into_an_impossible_folder_names_it_and_the_reason(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x")
+
+    result = runner.invoke(main, ["tutorials", "pull", "--dest", bad])
+
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    (line,) = result.output.splitlines()
+    assert line.startswith(f"error: cannot pull tutorials into {bad}: ")
+    assert ("Not a directory" if bad == "afile/sub" else "No such file or directory") in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_pull_refuses_an_empty_dest(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["tutorials", "pull", "--dest", ""])
+    assert result.exit_code == 2
+    assert result.output == (
+        "error: --dest is empty: name the folder to pull the tutorials into, e.g. --dest tutorials\n"
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing pulled into the working directory
+
+
+@pytest.mark.parametrize("dest_exists", [False, True])
+def test_pull_that_fails_midway_leaves_nothing_behind(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dest_exists: bool
+) -> None:
+    dest = tmp_path / "tut"
+    if dest_exists:
+        dest.mkdir()
+        (dest / "notes.txt").write_text("mine")
+    copied: list[str] = []
+    copy_file = tutorials_cli._copy_file
+
+    def fail_on_fifth(source: object, target: Path) -> None:
+        if len(copied) == 4:
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        copied.append(target.name)
+        copy_file(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tutorials_cli, "_copy_file", fail_on_fifth)
+    result = runner.invoke(main, ["tutorials", "pull", "--dest", str(dest)])
+
+    assert result.exit_code == 2, result.output
+    (line,) = result.output.splitlines()
+    assert line.startswith(f"error: cannot pull tutorials into {dest}: No space left on device")
+    assert "Nothing was written" in line
+    if dest_exists:
+        assert [p.name for p in dest.rglob("*")] == ["notes.txt"]
+    else:
+        assert not dest.exists()
+
+
+def test_pull_from_the_shell_prints_no_traceback(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    proc = subprocess.run(
+        [sys.executable, "-m", "braidflow", "tutorials", "pull", "--dest", "afile/sub"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "error: cannot pull tutorials into afile/sub: Not a directory. Nothing was written; "
+        "choose another folder with --dest\n"
+    )
