@@ -258,7 +258,7 @@ class Task(ClientObject):
 
         Args:
             stream: "stdout" or "stderr".
-            as_unicode: False yields each line as UTF-8 bytes.
+            as_unicode: False yields each line as the bytes the task wrote.
 
         Raises:
             ParameterError: `stream` is neither "stdout" nor "stderr".
@@ -314,8 +314,7 @@ class Task(ClientObject):
 def _iter_log(log: BinaryIO | None, as_unicode: bool) -> Iterator[tuple[datetime, str | bytes]]:
     if log is None:
         return
-    from braidflow.datastore.logs import iter_records  # lazily, see Task._read_log
+    from braidflow.datastore.logs import iter_raw_records, iter_records  # lazily, see Task._read_log
 
     with log:
-        for moment, line in iter_records(log):
-            yield moment, (line if as_unicode else line.encode("utf-8"))
+        yield from iter_records(log) if as_unicode else iter_raw_records(log)
