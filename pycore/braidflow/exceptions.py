@@ -17,6 +17,7 @@
     ├── TimeoutException(TimeoutError)  a step ran longer than its @timeout
     ├── DecoratorError                  a user step decorator misbehaved
     ├── TagError(ValueError)            removing a system tag, an invalid tag
+    ├── ForkServerDied(RuntimeError)    the process that starts tasks is gone; the run stops
     └── ExternalCommandFailed           a subprocess the user asked for failed
 
 A user's own exception raised inside a step is never wrapped into one of these.
@@ -178,6 +179,16 @@ class TagError(BraidflowError, ValueError):
 
     reason = "FAILED_PRECONDITION"
     exit_code = 2  # a bad request on the command line, like any other usage error
+
+
+class ForkServerDied(BraidflowError, RuntimeError):
+    """The fork server that starts a run's tasks is gone (killed, or it crashed).
+
+    No more tasks can start: the scheduler stops those it knows by their pids and the run
+    fails (exit 1); `resume` runs what did not finish.
+    """
+
+    reason = "UNAVAILABLE"
 
 
 class ExternalCommandFailed(BraidflowError):

@@ -287,3 +287,29 @@ def test_with_on_resume(project):
     run = Flow("PlainFlow").latest_run
     assert run.successful and run.origin_pathspec is not None
     assert all(t.current_attempt == 1 for t in run["work"].tasks())
+
+
+def test_a_task_waiting_for_its_retry_is_not_finished(project, monkeypatch):
+    """The scheduler heartbeats a task between its attempts, so the client never calls it abandoned."""
+    import time  # (this module's imports are kept as they were)
+
+    from braidflow.client.context import CONTEXT
+
+    monkeypatch.setattr(CONTEXT, "heartbeat_timeout_s", 15.0)  # the scheduler beats every 10 s
+    proc = project.popen(D + "retry_wait_flow.py", "run", "--run-id-file", "id")
+    deadline = time.time() + 60
+    while not (project.root / "attempt-0").exists():
+        assert time.time() < deadline and proc.poll() is None, "the first attempt never started"
+        time.sleep(0.1)
+    failed_at = time.time()  # the first attempt fails at once; the retry is due 24 s later
+    task = None
+    while time.time() < failed_at + 22:
+        if time.time() > failed_at + 16:  # its last attempt's start is older than the timeout
+            task = task or Flow("RetryWaitFlow")[(project.root / "id").read_text()]["start"].task
+            task = Task(task.pathspec)
+            assert not task.finished, "read as finished (abandoned) while it waits for its retry"
+            assert not (project.root / "attempt-1").exists()
+        time.sleep(1)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    assert Task(task.pathspec).successful and Task(task.pathspec).current_attempt == 1

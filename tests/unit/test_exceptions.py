@@ -196,6 +196,7 @@ def test_not_found_message_is_not_repr_quoted() -> None:
         (errors.MergeArtifactsError, 1),
         (errors.TaskFailedError, 1),
         (errors.TaskKilledError, 1),
+        (errors.ForkServerDied, 1),
         (errors.ExternalCommandFailed, 1),
     ],
 )

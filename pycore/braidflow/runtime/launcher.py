@@ -27,7 +27,8 @@ import traceback
 from dataclasses import dataclass, field
 from typing import NoReturn, Protocol
 
-from braidflow.metadata.base import ExceptionInfo, TaskResult
+from braidflow.exceptions import ForkServerDied
+from braidflow.metadata.base import ExceptionInfo, TaskResult, TaskStatus
 from braidflow.runtime.binding import FlowBinding, TaskOptions
 from braidflow.runtime.capture import Echo, StreamCapture
 from braidflow.runtime.inputs import TaskInputs
@@ -36,6 +37,8 @@ from braidflow.runtime.zygote import SPAWNED, Reply, Zygote
 
 _READ = 1 << 16
 KILL_GRACE_S = 5.0  # how long past its @timeout a task may run before it is killed
+STOP_GRACE_S = 5.0  # how long a stopped task has between SIGTERM and SIGKILL
+ORPHAN_GRACE_S = 2.0  # past SIGKILL, how long an orphaned task's pipes may stay open
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,11 @@ class TaskExit:
 
 
 class TaskLauncher(Protocol):
-    """Starts task attempts and reports when they end."""
+    """Starts task attempts and reports when they end.
+
+    `launch` and `wait` raise `ForkServerDied` once no more tasks can start; `terminate` then
+    still stops the tasks that run and reports them.
+    """
 
     def launch(self, inputs: TaskInputs, attempt: int) -> None:
         """Record attempt `attempt` of the (already created) task as started, and start it."""
@@ -101,6 +108,7 @@ class _Child:
     outcome: TaskResult | None = None  # decoded from `result` once that pipe is closed
     deadline: float | None = None  # monotonic time after which the process is killed
     timed_out: bool = False
+    signalled: int = 0  # the last signal sent to stop it (0: none)
 
     @property
     def pathspec(self) -> str:
@@ -123,23 +131,36 @@ class ForkLauncher:
         self._children: dict[int, _Child] = {}  # by pid
         self._spawning: dict[int, tuple[TaskInputs, int]] = {}  # requested, not yet started
         self._sequence = itertools.count()
+        # Set once the fork server is gone: its tasks are orphans whose exits nobody reports.
+        self._lost: ForkServerDied | None = None
 
     def launch(self, inputs: TaskInputs, attempt: int) -> None:
+        if self._lost is not None:
+            raise self._lost
         self._binding.metadata.start_attempt(inputs.task.pathspec, attempt)
         sequence = next(self._sequence)
-        self._zygote.request(sequence, inputs, attempt)
+        # Followed before it is sent: a request the dead server never got is reported all the same.
         self._spawning[sequence] = (inputs, attempt)
+        self._zygote.request(sequence, inputs, attempt)
 
     def _spawned(self, sequence: int, pid: int, fds: tuple[int, ...]) -> None:
         """A requested task process started: follow its pipes (none if it died before sending them)."""
         inputs, attempt = self._spawning.pop(sequence)
+        child = self._new_child(inputs, attempt, pid, fds)
+        for fd in fds:
+            os.set_blocking(fd, False)
+            self._selector.register(fd, selectors.EVENT_READ, child)
+        self._children[pid] = child
+
+    def _new_child(self, inputs: TaskInputs, attempt: int, pid: int, fds: tuple[int, ...]) -> _Child:
+        """What the launcher follows of one task process (`pid` 0: it never started)."""
         pathspec = inputs.task.pathspec
         limit = self._binding.policy(inputs.task.step).timeout_s
         stdout, stderr = (
             StreamCapture(pathspec, "stdout", self._echo),
             StreamCapture(pathspec, "stderr", self._echo),
         )
-        child = _Child(
+        return _Child(
             pid=pid,
             inputs=inputs,
             attempt=attempt,
@@ -150,10 +171,6 @@ class ForkLauncher:
             open_fds=set(fds),
             deadline=time.monotonic() + limit + KILL_GRACE_S if limit else None,
         )
-        for fd in fds:
-            os.set_blocking(fd, False)
-            self._selector.register(fd, selectors.EVENT_READ, child)
-        self._children[pid] = child
 
     def _exited(self, reply: Reply) -> TaskExit | None:
         if reply.sequence in self._spawning:  # died before it could report in with its pipes
@@ -168,13 +185,20 @@ class ForkLauncher:
         return self._finish(child) if not child.open_fds else None
 
     def close(self) -> None:
-        self._selector.unregister(self._zygote)
+        if self._lost is None:  # else it is unregistered already
+            self._selector.unregister(self._zygote)
         self._zygote.close()
 
     def running(self) -> int:
         return len(self._children) + len(self._spawning)
 
     def wait(self, timeout: float | None) -> list[TaskExit]:
+        if self._lost is not None:
+            raise self._lost
+        return self._collect(timeout)
+
+    def _collect(self, timeout: float | None) -> list[TaskExit]:
+        """Wait up to `timeout` seconds; read pipes and replies; return the tasks that ended."""
         ended = []
         deadlines = [
             c.deadline for c in self._children.values() if c.deadline is not None and not c.timed_out
@@ -184,23 +208,42 @@ class ForkLauncher:
             timeout = until if timeout is None else min(timeout, until)
         for key, _ in self._selector.select(timeout):
             if key.data is None:  # the fork server reports tasks that started or ended
-                for reply in self._zygote.replies():
-                    if reply.kind == SPAWNED:
-                        self._spawned(reply.sequence, reply.pid, reply.fds)
-                    elif (exit_ := self._exited(reply)) is not None:
-                        ended.append(exit_)
+                ended.extend(self._replies())
                 continue
             child: _Child = key.data
             fd = int(key.fd)
             if fd not in child.open_fds:
                 continue  # a stale event of this batch: the fd was closed (and may be reused)
             self._read(child, fd)
-            if not child.open_fds and (child.returncode is not None or child.outcome is not None):
+            if not child.open_fds and (
+                child.returncode is not None or child.outcome is not None or self._lost is not None
+            ):
                 # Done: it exited, or it reported and closed every pipe (its exit, which only
-                # tears the process down, need not be waited for).
+                # tears the process down, need not be waited for), or it is an orphan whose
+                # exit will never be reported.
                 ended.append(self._finish(child))
         self._kill_overdue()
         return ended
+
+    def _replies(self) -> list[TaskExit]:
+        """Act on what the fork server reported; notice when it is gone."""
+        ended = []
+        try:
+            for reply in self._zygote.replies():
+                if reply.kind == SPAWNED:
+                    self._spawned(reply.sequence, reply.pid, reply.fds)
+                elif (exit_ := self._exited(reply)) is not None:
+                    ended.append(exit_)
+        except ForkServerDied as exc:  # every SPAWNED it sent has been read: no task starts any more
+            ended.extend(self._orphaned(exc))
+        return ended
+
+    def _orphaned(self, exc: ForkServerDied) -> list[TaskExit]:
+        """The fork server died: from now on a task has ended once its pipes are closed."""
+        self._lost = exc
+        self._selector.unregister(self._zygote)  # at EOF it would be readable for ever
+        closed = [c for c in self._children.values() if not c.open_fds and c.returncode is None]
+        return [self._finish(child) for child in closed]
 
     def _kill_overdue(self) -> None:
         """A task that ignores its @timeout alarm (blocked in C code, say) is killed."""
@@ -211,16 +254,38 @@ class ForkLauncher:
                 _signal(child.pid, signal.SIGKILL)
 
     def terminate(self) -> list[TaskExit]:
-        deadline = time.monotonic() + 5.0
+        deadline = time.monotonic() + STOP_GRACE_S
         ended: list[TaskExit] = []
         stopped: set[int] = set()
         while self._children or self._spawning:  # a requested task may still be forked meanwhile
+            if self._lost is not None:  # by pid, without the fork server
+                ended.extend(self._never_started())
+                if time.monotonic() > deadline + ORPHAN_GRACE_S:
+                    ended.extend(self._abandon())
             overdue = time.monotonic() > deadline
             for child in self._children.values():
                 if child.pid not in stopped or overdue:
-                    _signal(child.pid, signal.SIGKILL if overdue else signal.SIGTERM)
+                    child.signalled = signal.SIGKILL if overdue else signal.SIGTERM
+                    _signal(child.pid, child.signalled)
                     stopped.add(child.pid)
-            ended.extend(self.wait(0.5))
+            ended.extend(self._collect(0.5))
+        return ended
+
+    def _never_started(self) -> list[TaskExit]:
+        """Report the requests a dead fork server will never fork as failed attempts."""
+        ended = []
+        for sequence in list(self._spawning):
+            inputs, attempt = self._spawning.pop(sequence)
+            ended.append(self._finish(self._new_child(inputs, attempt, 0, ())))
+        return ended
+
+    def _abandon(self) -> list[TaskExit]:
+        """Orphans killed long ago whose pipes stay open (a grandchild holds them): finish them."""
+        ended = []
+        for child in list(self._children.values()):
+            for fd in list(child.open_fds):
+                self._drain(child, fd)
+            ended.append(self._finish(child))
         return ended
 
     # the parent side -----------------------------------------------------------------------
@@ -265,14 +330,20 @@ class ForkLauncher:
 
     def _finish(self, child: _Child) -> TaskExit:
         """Store the logs, then record the outcome (the task's own, or why it has none)."""
-        del self._children[child.pid]
+        self._children.pop(child.pid, None)
         returncode = child.returncode if child.returncode is not None else 0
         stdout, stderr = child.stdout, child.stderr
         result = child.outcome
-        if result is None:
+        if result is None and self._lost is not None:  # no attempt can follow: neither retried nor caught
+            failure = _orphan_lost(child)
+            stderr.note(f"Task process {failure.exception}")
+            result = TaskResult(TaskStatus.FAILED, exception=failure)
+        elif result is None:
             failure = _lost(child, returncode)
             stderr.note(f"Task process {failure.exception}")
             result = settle_failure(self._binding, child.inputs, child.attempt, failure, self._options)
+        elif self._lost is not None and not result.final:  # its retry could never start
+            result = dataclasses.replace(result, final=True)
         stdout.close()
         stderr.close()
         md, store = self._binding.metadata, self._binding.artifacts
@@ -338,6 +409,17 @@ def _lost(child: _Child, returncode: int) -> ExceptionInfo:
         how = f"was killed by signal {-returncode} ({_signal_words(-returncode)})"
     else:
         how = f"exited with code {returncode} before reporting its outcome"
+    return ExceptionInfo("braidflow.exceptions.TaskKilledError", how)
+
+
+def _orphan_lost(child: _Child) -> ExceptionInfo:
+    """Why a task of a dead fork server ended without reporting an outcome."""
+    if child.pid == 0:
+        how = "never started: the task fork server exited first"
+    elif child.signalled:
+        how = f"was stopped with {signal.Signals(child.signalled).name} after the task fork server exited"
+    else:
+        how = "ended without reporting its outcome after the task fork server exited"
     return ExceptionInfo("braidflow.exceptions.TaskKilledError", how)
 
 

@@ -14,14 +14,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import braidflow
 from braidflow.datastore import open_blob_store
 from braidflow.datastore.cas import ArtifactStore
 from braidflow.decorators.base import DecoratorSpec
 from braidflow.decorators.policy import step_policies
-from braidflow.exceptions import CommandError, NotFoundError
+from braidflow.exceptions import CommandError, ForkServerDied, NotFoundError
 from braidflow.flow.graph import FlowGraph
 from braidflow.flow.parameter import parameters_of
 from braidflow.flow.spec import FlowSpec
@@ -74,7 +74,9 @@ def run_flow(
 ) -> RunOutcome:
     """Record a new run with its parameter values and run it to the end (or the first failure).
 
-    Ctrl-C or SIGTERM stops every task, records the run as failed and exits 128 + the signal.
+    Ctrl-C, SIGTERM or SIGHUP stops every task, records the run as failed and exits 128 + the
+    signal. If the task fork server dies, the tasks are stopped and the run is recorded as
+    failed too, then `ForkServerDied` is raised (exit 1).
     """
     with _interrupts_stop(binding, options) as started:
         run = started(_create_run(binding, options, datastore_url, origin_run_id=None))
@@ -122,8 +124,12 @@ def _default_parameters(flow_cls: type[FlowSpec]) -> dict[str, Any]:
     return {attr: param.resolve(None) for attr, param in parameters_of(flow_cls).items()}
 
 
+# What stops a run: Ctrl-C, `kill`, and the terminal closing (SIGHUP).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM reached the scheduler; `signum` says which (the exit code is 128 + it)."""
+    """A signal of STOP_SIGNALS reached the scheduler; `signum` says which (the exit code is 128 + it)."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
@@ -132,7 +138,7 @@ class RunInterrupted(KeyboardInterrupt):
 
 @contextlib.contextmanager
 def _interrupts_stop(binding: FlowBinding, options: RunOptions) -> Iterator[Callable[[RunRecord], RunRecord]]:
-    """Turn SIGINT and SIGTERM into `RunInterrupted` while a run is recorded and executed.
+    """Turn STOP_SIGNALS into `RunInterrupted` while a run is recorded and executed.
 
     The scheduler stops its tasks on it; an interrupt before or after the scheduler runs marks
     the run (once `started` has been told of it) failed here. Either way the process then exits
@@ -155,7 +161,7 @@ def _interrupts_stop(binding: FlowBinding, options: RunOptions) -> Iterator[Call
 
 @contextlib.contextmanager
 def _signals_raise_interrupted() -> Iterator[None]:
-    """While the block runs, the first SIGINT or SIGTERM raises `RunInterrupted` in the main thread."""
+    """While the block runs, the first of STOP_SIGNALS raises `RunInterrupted` in the main thread."""
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers can only be set from the main thread
         return
@@ -169,7 +175,7 @@ def _signals_raise_interrupted() -> Iterator[None]:
             raised.append(signum)
             raise RunInterrupted(signum)
 
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, interrupt) for sig in STOP_SIGNALS}
     try:
         yield
     finally:
@@ -187,9 +193,18 @@ def _stop_run(binding: FlowBinding, run: RunRecord, options: RunOptions) -> None
 
 
 def _origin_run(binding: FlowBinding, origin_run_id: str | None) -> RunRecord:
+    """The run to resume: `origin_run_id`, or the user's latest run of the flow.
+
+    Raises:
+        CommandError: there is no such run. A run id typed on the command line that names
+            nothing is bad usage (exit 2), with the metadata store's message.
+    """
     md, flow = binding.metadata, binding.graph.name
     if origin_run_id is not None:
-        return md.get_run(flow, origin_run_id)
+        try:
+            return md.get_run(flow, origin_run_id)
+        except NotFoundError as exc:
+            raise CommandError(str(exc)) from exc
     try:
         runs = md.list_runs(flow, tags=[f"user:{binding.username}"])
     except NotFoundError:
@@ -262,6 +277,11 @@ def _execute(
         if not outcome.succeeded:  # tasks that never started must not look finished
             md.settle_unfinished_tasks(run.flow, run.run_id)
         md.finish_run(run.flow, run.run_id, RunStatus.SUCCEEDED if outcome.succeeded else RunStatus.FAILED)
+    if outcome.launcher_died is not None:  # one error line from the CLI, not a "fix the step" hint
+        raise ForkServerDied(
+            f"the task fork server exited unexpectedly, so no more tasks could start: run "
+            f"{run.pathspec} was stopped and recorded as failed; use `resume` to run what did not finish"
+        ) from outcome.launcher_died
     if outcome.succeeded:
         say(
             f"Done: run {run.pathspec} succeeded "
@@ -277,7 +297,7 @@ def _progress(quiet: bool) -> Any:
     def say(message: str) -> None:
         if not quiet:
             stamp = datetime.datetime.now().strftime("%H:%M:%S.%f")[:-3]
-            print(f"{stamp} {message}", flush=True)
+            _write(sys.stdout, f"{stamp} {message}\n", flush=True)
 
     return say
 
@@ -288,6 +308,29 @@ def _echo(quiet: bool) -> Any:
 
     def echo(pathspec: str, stream: str, line: bytes) -> None:
         out = sys.stdout if stream == "stdout" else sys.stderr
-        out.write(f"[{pathspec}] {line.decode('utf-8', errors='replace')}\n")
+        _write(out, f"[{pathspec}] {line.decode('utf-8', errors='replace')}\n")
 
     return echo
+
+
+def _write(out: TextIO, text: str, *, flush: bool = False) -> None:
+    """Echo `text`; once nobody reads `out` (`| head`, a closed terminal), drop what follows.
+
+    Echoing is a courtesy (the logs are stored anyway), so a closed reader must not stop the
+    run. Task processes are unaffected: they write to their own pipes, read by this process.
+    """
+    try:
+        out.write(text)
+        if flush:
+            out.flush()
+    except OSError:  # EPIPE, or EIO from a hung-up terminal
+        _silence(out)
+
+
+def _silence(out: TextIO) -> None:
+    """Point `out`'s file descriptor at /dev/null, so neither later writes nor the flush at exit fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    # A stream without a descriptor (replaced by a caller) has no pipe to silence.
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(devnull, out.fileno())
+    os.close(devnull)

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from braidflow.exceptions import ForkServerDied
 from braidflow.flow.graph import StepKind
 from braidflow.metadata.base import (
     ArtifactRecord,
@@ -47,7 +48,8 @@ class RunOutcome:
     failed_tasks: list[str]
     tasks_run: int
     tasks_cloned: int
-    interrupted: int | None = None  # the signal (SIGINT, SIGTERM) that stopped the run, if any
+    interrupted: int | None = None  # the signal (SIGINT, SIGTERM, SIGHUP) that stopped the run, if any
+    launcher_died: ForkServerDied | None = None  # why no more tasks could start, if that stopped the run
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,7 @@ class Scheduler:
         """Create the first tasks and run until the end step finishes or a task fails."""
         md = self._b.metadata
         interrupted: int | None = None
+        died: ForkServerDied | None = None
         last_beat = last_report = time.monotonic()
         md.heartbeat(self._run.flow, self._run.run_id)
         try:
@@ -107,7 +110,7 @@ class Scheduler:
                     for ended in self._launcher.terminate():
                         self._on_exit(ended)
                 if time.monotonic() - last_beat > HEARTBEAT_SECONDS:
-                    md.heartbeat(self._run.flow, self._run.run_id, self._running)
+                    md.heartbeat(self._run.flow, self._run.run_id, self._unfinished())
                     last_beat = time.monotonic()
                 if time.monotonic() - last_report > PROGRESS_SECONDS:
                     self._report_progress()
@@ -118,6 +121,11 @@ class Scheduler:
                 self._on_exit(ended)
             self._failed.append("interrupted")
             interrupted = int(getattr(exc, "signum", signal.SIGINT))
+        except ForkServerDied as exc:  # its running tasks are orphans: stop them by pid
+            for ended in self._launcher.terminate():
+                self._on_exit(ended)
+            self._failed.append("fork server")
+            died = exc
         return RunOutcome(
             self._run,
             not self._failed and self._end_done,
@@ -125,7 +133,12 @@ class Scheduler:
             self._ran,
             self._cloned,
             interrupted,
+            died,
         )
+
+    def _unfinished(self) -> list[str]:
+        """The tasks to heartbeat: running ones, and those waiting for a retry (still RUNNING)."""
+        return [*self._running, *(inputs.task.pathspec for _, _, _, inputs in self._retries)]
 
     def _report_progress(self) -> None:
         """One line of live progress: what is done, running, waiting."""
@@ -158,10 +171,11 @@ class Scheduler:
         return max(0.0, min(1.0, self._retries[0][0] - time.monotonic()))
 
     def _start(self, inputs: TaskInputs, attempt: int) -> None:
-        self._launcher.launch(inputs, attempt)
+        # Counted as running first: a launch that fails half-way still reports the task's end.
         self._running[inputs.task.pathspec] = inputs
         self._slots_used += self._slots(inputs)
         self._ran += attempt == 0
+        self._launcher.launch(inputs, attempt)
 
     def _on_exit(self, ended: TaskExit) -> None:
         inputs = self._running.pop(ended.pathspec)

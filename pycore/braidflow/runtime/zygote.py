@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
+from braidflow.exceptions import ForkServerDied
 from braidflow.runtime.inputs import TaskInputs
 
 RunTask = Callable[[TaskInputs, int, int, int, int], NoReturn]  # inputs, attempt, out_w, err_w, res_w
@@ -42,10 +43,7 @@ _REPLY = struct.Struct("!BQii")  # kind, sequence number, pid, exit code
 SPAWNED, EXIT = 1, 2
 _FD = array.array("i")
 _CACHE_SIZE = 4  # shared blobs (foreach lists) kept loaded in the zygote
-
-
-class ZygoteDied(RuntimeError):
-    """The fork server is gone; no more tasks can start."""
+_DIED = "the task fork server exited; no more tasks can start"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,16 +93,27 @@ class Zygote:
             self._shared_raw = pickle.dumps(inputs.shared, protocol=pickle.HIGHEST_PROTOCOL)
         payload = pickle.dumps((replace(inputs, preloaded={}), attempt), protocol=pickle.HIGHEST_PROTOCOL)
         header = _REQUEST.pack(sequence, len(self._shared_raw), len(payload))
-        self._requests.sendall(b"".join((header, self._shared_raw, payload)))
+        try:
+            self._requests.sendall(b"".join((header, self._shared_raw, payload)))
+        except OSError as exc:  # EPIPE: the server closed its end by exiting
+            raise ForkServerDied(_DIED) from exc
 
     def replies(self) -> list[Reply]:
-        """What happened since the last call, in order."""
+        """What happened since the last call, in order.
+
+        Raises:
+            ForkServerDied: the server is gone and every reply it (or a task) sent has been returned.
+        """
         found: list[Reply] = []
         while True:
             try:
                 data, fds = self._receive()
             except BlockingIOError:
                 return found
+            except ForkServerDied:
+                if found:  # these first (their pipes must be followed); the end stays readable
+                    return found
+                raise
             kind, sequence, pid, returncode = _REPLY.unpack(data)
             found.append(Reply(kind, sequence, pid, returncode, tuple(fds)))
 
@@ -125,7 +134,7 @@ class Zygote:
             if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
                 fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
         if not data:
-            raise ZygoteDied("the task fork server exited; no more tasks can start")
+            raise ForkServerDied(_DIED)
         return data, list(fds)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any, NoReturn
 
 import pytest
 
+from braidflow.exceptions import BraidflowError, ForkServerDied
 from braidflow.metadata.base import RunRecord, RunStatus, TaskRecord, TaskStatus
 from braidflow.runtime.inputs import TaskInputs
 from braidflow.runtime.zygote import EXIT, SPAWNED, Reply, Zygote
@@ -136,6 +138,26 @@ def test_closing_the_server_kills_the_tasks_it_started(zygote: Zygote) -> None:
     while _alive(spawned.pid):
         assert time.monotonic() < deadline, "the task outlived its fork server"
         time.sleep(0.05)
+    for fd in spawned.fds:
+        os.close(fd)
+
+
+def test_a_dead_server_is_reported_once_its_last_replies_are_read(zygote: Zygote) -> None:
+    zygote.request(0, _inputs("40", step="sleep"), attempt=0)
+    assert select.select([zygote], [], [], 10.0)[0], "the task never reported in"
+    os.kill(zygote.pid, signal.SIGKILL)  # with the task's SPAWNED reply still unread
+    os.waitpid(zygote.pid, 0)
+    time.sleep(0.2)  # the task closes its copy of the reply socket right after sending
+    (spawned,) = zygote.replies()  # sent before the server died: returned, not dropped
+    assert spawned.kind == SPAWNED and len(spawned.fds) == 3
+    select.select([zygote], [], [], 5.0)
+    with pytest.raises(ForkServerDied, match="fork server exited") as died:
+        zygote.replies()
+    assert isinstance(died.value, BraidflowError) and died.value.exit_code == 1  # an `error:` line, exit 1
+    with pytest.raises(ForkServerDied):
+        zygote.request(1, _inputs("41"), attempt=0)
+    assert _alive(spawned.pid)  # its task is an orphan now: its scheduler must stop it by pid
+    os.kill(spawned.pid, signal.SIGKILL)
     for fd in spawned.fds:
         os.close(fd)
 
