@@ -65,7 +65,7 @@ lint: install ## ruff check, ruff format --check and mypy
 	$(BIN)/mypy
 
 .PHONY: bench
-bench: install ## braidflow against Metaflow on the same flows, one table (bench/README.md; ~15 min)
+bench: install ## braidflow against Metaflow on the same flows, one table (bench/README.md; ~11 min)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean: ## remove .venv and the local store .braidflow
