@@ -121,10 +121,14 @@ class Run(ClientObject):
 
     @property
     def finished_at(self) -> datetime | None:
-        """When the run finished (UTC); for a dead scheduler, its last heartbeat; else None."""
+        """When the run finished (UTC), else None. For a dead scheduler: the last sign of life,
+        its last heartbeat or a task finishing after it (tasks may outlive a heartbeat by
+        seconds), so the run never seems to end before its tasks."""
         record = self._run_record()
         if record.finished_at is None and self._dead(record):
-            return utc(record.heartbeat_at)
+            tasks = store().list_tasks(self._spec.flow, str(self._spec.run))
+            ends = [t.finished_at for t in tasks if t.finished_at is not None]
+            return utc(max([*ends, record.heartbeat_at or 0.0]) or None)
         return utc(record.finished_at)
 
     @property

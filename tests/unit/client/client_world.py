@@ -7,7 +7,8 @@ World (user alice unless said otherwise; task ids count per run):
     HelloFlow/3  SUCCEEDED  resume of 2: start(1) cloned from HelloFlow/2/start/1, then square..end
     HelloFlow/4  SUCCEEDED  by bob
     BobFlow/1    SUCCEEDED  by bob only
-    DeadFlow/1   RUNNING    alice; scheduler heartbeats once and vanishes, start task RUNNING
+    DeadFlow/1   RUNNING    alice; scheduler heartbeats once and vanishes, start task RUNNING,
+                            task side/2 finished a moment after that heartbeat
     TagFlow/1    SUCCEEDED  alice; _parameters(1) -> start(2); the tag tests change its tags
     BrokenFlow/1 SUCCEEDED  alice; end task's artifact `lost` points at a blob that was never stored
 """
@@ -214,9 +215,12 @@ def build_world(root: Path) -> World:
     rec.foreach_run("BobFlow", rec.run("BobFlow", user="bob"))
 
     dead = rec.run("DeadFlow")
-    (task,) = store.create_tasks("DeadFlow", dead, [NewTask("start")])
+    (task, side) = store.create_tasks("DeadFlow", dead, [NewTask("start"), NewTask("side")])
     store.start_attempt(task.pathspec, 0)
-    store.heartbeat("DeadFlow", dead, [task.pathspec])
+    store.start_attempt(side.pathspec, 0)
+    store.heartbeat("DeadFlow", dead, [task.pathspec, side.pathspec])
+    time.sleep(0.01)  # the side task outlives the scheduler's last heartbeat
+    store.finish_attempt(side.pathspec, 0, TaskResult(TaskStatus.SUCCEEDED))
 
     tagged = rec.run("TagFlow", tags=["keep", "drop"])
     params = rec.task("TagFlow", tagged, NewTask("_parameters"), {}, next_steps=("start",))

@@ -225,8 +225,9 @@ def test_dead_scheduler_reads_as_finished_and_failed() -> None:
     assert run.finished_at is None
     CONTEXT.heartbeat_timeout_s = 0.0
     assert run.finished and not run.successful
-    assert run.finished_at is not None
     assert task.finished and not task.successful
+    side = Task("DeadFlow/1/side/2")
+    assert side.finished_at is not None and run.finished_at == side.finished_at  # not before it
 
 
 def test_internal_parameters_step_is_hidden_from_listings() -> None:
