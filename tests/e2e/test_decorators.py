@@ -146,6 +146,8 @@ def test_default_decospecs_from_the_environment(project):
         ("retry:bogus=1", "takes no attribute 'bogus'"),
         ("retry:times", "is not key=value"),
         ("nope", "no built-in decorator 'nope'"),
+        ("", "names no decorator"),
+        (":::", "names no decorator"),
     ],
 )
 def test_bad_with_specs_fail_before_the_run(project, spec, phrase):

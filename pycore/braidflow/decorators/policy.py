@@ -90,11 +90,15 @@ def parse_decospec(text: str) -> DecoratorSpec:
     Values are read as JSON, else int, float, or a plain string.
 
     Raises:
-        CommandError: the decorator does not import, is not a step decorator, or does not take
-            an attribute given.
+        CommandError: the spec names no decorator, the decorator does not import, is not a step
+            decorator, or does not take an attribute given.
     """
     name, _, attr_text = text.partition(":")
     name = name.strip()
+    if not name:
+        raise CommandError(
+            f"--with {text!r} names no decorator; write e.g. --with retry:times=2 or --with module.deco"
+        )
     attrs = _parse_attributes(text, attr_text)
     if name in BUILTINS:
         resolved, problem = BUILTINS[name].resolve(attrs)
@@ -105,8 +109,9 @@ def parse_decospec(text: str) -> DecoratorSpec:
 
 
 def parse_decospecs(texts: Iterable[str]) -> list[DecoratorSpec]:
-    """Parse several `--with` specs, e.g. from the command line and BRAIDFLOW_DEFAULT_DECOSPECS."""
-    return [parse_decospec(t) for t in texts if t.strip()]
+    """Parse several `--with` specs, e.g. from the command line and BRAIDFLOW_DEFAULT_DECOSPECS
+    (an empty one is an error, not skipped: `--with ''` is a mistake worth hearing about)."""
+    return [parse_decospec(t) for t in texts]
 
 
 def _parse_attributes(text: str, attr_text: str) -> dict[str, Any]:
