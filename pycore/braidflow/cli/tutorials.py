@@ -80,14 +80,12 @@ def pull_tutorials(dest: Path, *, force: bool = False, root: Traversable | None 
         root: the folder holding the episodes; the packaged one by default.
 
     Raises:
-        CommandError: `dest` is empty or a file, cannot be created or written (the message
+        CommandError: `dest` is a file, cannot be created or written (the message
             names the path and the reason), or files exist and `force` is false.
 
     Example:
         >>> pull_tutorials(Path("tutorials"))  # doctest: +SKIP
     """
-    if not str(dest):
-        raise CommandError("cannot pull tutorials into an empty path: name a folder with --dest")
     root = tutorials_root() if root is None else root
     if dest.exists() and not dest.is_dir():
         raise CommandError(f"cannot pull tutorials into {dest}: it is a file. Choose a folder with --dest")
