@@ -216,10 +216,19 @@ class Task(ClientObject):
         if stream not in LOG_STREAMS:
             raise ParameterError(f"stream must be 'stdout' or 'stderr', not {stream!r}", parameter="stream")
         attempt = self._attempt_record()
-        key = None if attempt is None else attempt.stdout_key if stream == "stdout" else attempt.stderr_key
-        if key is None:
+        if attempt is None:
             return None
-        return CONTEXT.artifact_store(self._datastore_url).open_raw(key)
+        artifacts = CONTEXT.artifact_store(self._datastore_url)
+        if (key := _log_key(attempt, stream)) is not None:
+            return artifacts.open_raw(key)
+        # Not stored yet: a task that runs (or whose scheduler was killed) may have a live log.
+        live = artifacts.live_log_path(self.pathspec, attempt.attempt, stream)
+        try:
+            return live.open("rb") if live is not None else None
+        except FileNotFoundError:  # none, or it was just stored and removed: read the record again
+            stored = self._attempt_record()
+            key = _log_key(stored, stream) if stored is not None else None
+            return artifacts.open_raw(key) if key is not None else None
 
     def _read_log(self, stream: str) -> str:
         log = self._open_log(stream)
@@ -309,6 +318,10 @@ class Task(ClientObject):
     def code(self) -> None:
         """The code package; braidflow runs locally and stores none, so always None."""
         return None
+
+
+def _log_key(attempt: AttemptRecord, stream: str) -> str | None:
+    return attempt.stdout_key if stream == "stdout" else attempt.stderr_key
 
 
 def _iter_log(log: BinaryIO | None, as_unicode: bool) -> Iterator[tuple[datetime, str | bytes]]:

@@ -40,3 +40,9 @@ class BlobStore(Protocol):
     def size(self, key: str) -> int:
         """Size of the stored blob in bytes. Raises ArtifactError if it is missing."""
         ...
+
+    def live_path(self, name: str) -> Path | None:
+        """A local file (not yet created) where a running task's output may be appended as it
+        arrives, for readers on this machine; None where the store has no such place (running
+        tasks then show their output once they end)."""
+        ...

@@ -167,6 +167,13 @@ class ArtifactStore:
             raise
         return StoredBlob(key=key, size=size, encoding=RAW_ENCODING)
 
+    def live_log_path(self, pathspec: str, attempt: int, stream: str) -> Path | None:
+        """Where the output of a running attempt is appended as it arrives (None: not kept live).
+
+        Pathspec parts are identifiers or numbers, so dots can stand for the slashes.
+        """
+        return self.blobs.live_path(f"{pathspec.replace('/', '.')}.{attempt}.{stream}")
+
     def open_raw(self, key: str) -> BinaryIO:
         """A binary reader of a blob stored with `save_raw`.
 

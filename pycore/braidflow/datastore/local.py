@@ -17,6 +17,7 @@ from urllib.parse import SplitResult, unquote
 from braidflow.exceptions import ArtifactError, ConfigError
 
 STAGING_DIR = ".staging"
+LIVE_DIR = ".live"  # output of running tasks, appended as it arrives, removed once stored
 # Content keys are lowercase hex digests; anything else could escape the root (`../x`).
 _KEY_PATTERN = re.compile(r"[0-9a-f]{8,128}")
 
@@ -101,6 +102,13 @@ class LocalBlobStore:
         """The blob's file, or None when it is not stored (readers then fall back to `open`)."""
         path = self.blob_path(key)
         return path if path.is_file() else None
+
+    def live_path(self, name: str) -> Path | None:
+        """`<root>/.live/<name>`: the scheduler appends there (creating the folder), the client
+        reads there."""
+        if "/" in name or name.startswith("."):
+            raise ArtifactError(f"invalid live file name {name!r}")
+        return self.root / LIVE_DIR / name
 
     def size(self, key: str) -> int:
         """Size of the stored blob in bytes.

@@ -25,6 +25,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NoReturn, Protocol
 
 from braidflow.exceptions import ForkServerDied
@@ -39,6 +40,9 @@ _READ = 1 << 16
 KILL_GRACE_S = 5.0  # how long past its @timeout a task may run before it is killed
 STOP_GRACE_S = 5.0  # how long a stopped task has between SIGTERM and SIGKILL
 ORPHAN_GRACE_S = 2.0  # past SIGKILL, how long an orphaned task's pipes may stay open
+# A task still running after this long gets live log files (StreamCapture.spill_to); the many
+# short tasks of a fan-out never pay for them.
+LIVE_AFTER_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +113,7 @@ class _Child:
     deadline: float | None = None  # monotonic time after which the process is killed
     timed_out: bool = False
     signalled: int = 0  # the last signal sent to stop it (0: none)
+    live_at: float | None = None  # monotonic time to give it live log files (None: done)
 
     @property
     def pathspec(self) -> str:
@@ -133,6 +138,7 @@ class ForkLauncher:
         self._sequence = itertools.count()
         # Set once the fork server is gone: its tasks are orphans whose exits nobody reports.
         self._lost: ForkServerDied | None = None
+        self._stored_live_logs: list[Path] = []  # live log files whose attempt is recorded
 
     def launch(self, inputs: TaskInputs, attempt: int) -> None:
         if self._lost is not None:
@@ -170,6 +176,7 @@ class ForkLauncher:
             result_fd=fds[2] if fds else -1,
             open_fds=set(fds),
             deadline=time.monotonic() + limit + KILL_GRACE_S if limit else None,
+            live_at=time.monotonic() + LIVE_AFTER_S if pid else None,
         )
 
     def _exited(self, reply: Reply) -> TaskExit | None:
@@ -185,6 +192,7 @@ class ForkLauncher:
         return self._finish(child) if not child.open_fds else None
 
     def close(self) -> None:
+        self._remove_live_logs()
         if self._lost is None:  # else it is unregistered already
             self._selector.unregister(self._zygote)
         self._zygote.close()
@@ -223,7 +231,27 @@ class ForkLauncher:
                 # exit will never be reported.
                 ended.append(self._finish(child))
         self._kill_overdue()
+        self._go_live()
         return ended
+
+    def _go_live(self) -> None:
+        """Tasks running past LIVE_AFTER_S append their output to live files from now on."""
+        self._remove_live_logs()  # of tasks finished in the last loop, whose logs are committed
+        now = time.monotonic()
+        store = self._binding.artifacts
+        for child in self._children.values():
+            if child.live_at is not None and child.live_at <= now:
+                child.live_at = None
+                for capture in (child.stdout, child.stderr):
+                    path = store.live_log_path(child.pathspec, child.attempt, capture.stream)
+                    if path is not None:
+                        capture.spill_to(path)
+
+    def _remove_live_logs(self) -> None:
+        for path in self._stored_live_logs:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        self._stored_live_logs.clear()
 
     def _replies(self) -> list[TaskExit]:
         """Act on what the fork server reported; notice when it is gone."""
@@ -351,6 +379,9 @@ class ForkLauncher:
         result = with_task_events(self._binding, child.inputs, child.attempt, result)
         result = dataclasses.replace(result, stdout_key=keys[0], stderr_key=keys[1])
         md.finish_attempt(child.pathspec, child.attempt, result)  # one transaction, logs included
+        # Removed once the scheduler's batch holding finish_attempt is committed (next loop):
+        # until then a reader finds no log key, and must still find the live file.
+        self._stored_live_logs.extend(c.live_path for c in (stdout, stderr) if c.live_path is not None)
         return TaskExit(child.pathspec, child.attempt, returncode, result)
 
     # the child side ------------------------------------------------------------------------

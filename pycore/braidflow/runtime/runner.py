@@ -269,7 +269,10 @@ def _execute(
     scheduler = Scheduler(
         binding, run, launcher, max_workers=options.max_workers, progress=say, resume=resume
     )
-    outcome = scheduler.execute(first, parents)
+    try:
+        outcome = scheduler.execute(first, parents)
+    finally:
+        launcher.close()  # the fork server goes, and the live logs of recorded tasks
     if outcome.interrupted is not None:  # its tasks are stopped; record it as _interrupts_stop does
         raise RunInterrupted(outcome.interrupted)
     md = binding.metadata
