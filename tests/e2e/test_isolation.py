@@ -18,6 +18,9 @@ from braidflow import Flow, Task
         ("exit", "SystemExit", "3"),
         ("os_exit", "braidflow.exceptions.TaskKilledError", "exited with code 7"),
         ("segfault", "braidflow.exceptions.TaskKilledError", "segmentation fault"),
+        # A task ends as any program does, never running the scheduler's stop handlers.
+        ("hangup", "braidflow.exceptions.TaskKilledError", "signal 1 (SIGHUP)"),
+        ("terminate", "braidflow.exceptions.TaskKilledError", "terminated (SIGTERM)"),
     ],
 )
 def test_failing_task_fails_the_run_cleanly(project, mode, error_type, phrase):

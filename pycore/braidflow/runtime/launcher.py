@@ -462,9 +462,11 @@ def _signal_words(number: int) -> str:
 
 
 def _become_task_process(out_w: int, err_w: int) -> None:
-    """Point fds 0-2 at /dev/null and the capture pipes; Ctrl-C is the scheduler's to handle."""
+    """Point fds 0-2 at /dev/null and the capture pipes; Ctrl-C is the scheduler's to handle,
+    SIGTERM and a hang-up end the task as they would any program."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(out_w, 1)

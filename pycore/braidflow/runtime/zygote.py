@@ -154,9 +154,10 @@ class _Server:
 
     def serve(self) -> None:
         """Fork tasks on request and report their exits; return when the scheduler goes."""
-        # Ctrl-C and SIGTERM are the scheduler's to handle: it stops the tasks, then this server.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        # Ctrl-C, SIGTERM and a hang-up are the scheduler's to handle: it stops the tasks, then
+        # this server (which must not run the scheduler's handlers it was forked with).
+        for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop, signal.SIG_IGN)
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
         signal.set_wakeup_fd(self.wake_w)

@@ -22,6 +22,10 @@ class CrashFlow(FlowSpec):
             sys.exit(3)
         if mode == "os_exit":
             os._exit(7)
+        if mode in ("hangup", "terminate"):  # as a closed terminal or `kill` would do
+            import signal
+
+            os.kill(os.getpid(), signal.SIGHUP if mode == "hangup" else signal.SIGTERM)
         if mode == "segfault":
             import ctypes
 
