@@ -284,7 +284,6 @@ class ForkLauncher:
     def terminate(self) -> list[TaskExit]:
         deadline = time.monotonic() + STOP_GRACE_S
         ended: list[TaskExit] = []
-        stopped: set[int] = set()
         while self._children or self._spawning:  # a requested task may still be forked meanwhile
             if self._lost is not None:  # by pid, without the fork server
                 ended.extend(self._never_started())
@@ -292,10 +291,9 @@ class ForkLauncher:
                     ended.extend(self._abandon())
             overdue = time.monotonic() > deadline
             for child in self._children.values():
-                if child.pid not in stopped or overdue:
+                if not child.signalled or overdue:
                     child.signalled = signal.SIGKILL if overdue else signal.SIGTERM
                     _signal(child.pid, child.signalled)
-                    stopped.add(child.pid)
             ended.extend(self._collect(0.5))
         return ended
 

@@ -80,9 +80,7 @@ def run_flow(
     """
     with _interrupts_stop(binding, options) as started:
         run = started(_create_run(binding, options, datastore_url, origin_run_id=None))
-        params_task = _record_parameters(binding, run, params)
-        first = [NewTask("start", (), (params_task.record.pathspec,))]
-        return _execute(binding, run, options, first, [params_task], resume=None)
+        return _execute_from_start(binding, run, options, params, resume=None)
 
 
 def resume_flow(
@@ -106,9 +104,20 @@ def resume_flow(
         _progress(options.quiet)(
             f"{origin.pathspec} stopped before it recorded its parameters: running from the start."
         )
-        params_task = _record_parameters(binding, run, params)
-        first = [NewTask("start", (), (params_task.record.pathspec,))]
-        return _execute(binding, run, options, first, [params_task], resume=plan)
+        return _execute_from_start(binding, run, options, params, resume=plan)
+
+
+def _execute_from_start(
+    binding: FlowBinding,
+    run: RunRecord,
+    options: RunOptions,
+    params: dict[str, Any],
+    resume: ResumePlan | None,
+) -> RunOutcome:
+    """Record the run's parameter values, then execute it from `start`."""
+    params_task = _record_parameters(binding, run, params)
+    first = [NewTask("start", (), (params_task.record.pathspec,))]
+    return _execute(binding, run, options, first, [params_task], resume=resume)
 
 
 def _has_parameters(md: MetadataStore, origin: RunRecord) -> bool:
@@ -185,11 +194,16 @@ def _signals_raise_interrupted() -> Iterator[None]:
 
 def _stop_run(binding: FlowBinding, run: RunRecord, options: RunOptions) -> None:
     """Record an interrupted run as failed, with no task left looking pending or running."""
-    md = binding.metadata
-    with md.batch():
-        md.settle_unfinished_tasks(run.flow, run.run_id)
-        md.finish_run(run.flow, run.run_id, RunStatus.FAILED)
+    _record_end(binding.metadata, run, succeeded=False)
     _progress(options.quiet)(f"Run {run.pathspec} was interrupted; use `resume` to run what did not finish.")
+
+
+def _record_end(md: MetadataStore, run: RunRecord, *, succeeded: bool) -> None:
+    """Record how the run ended; a run that stopped early leaves no task looking pending."""
+    with md.batch():
+        if not succeeded:
+            md.settle_unfinished_tasks(run.flow, run.run_id)
+        md.finish_run(run.flow, run.run_id, RunStatus.SUCCEEDED if succeeded else RunStatus.FAILED)
 
 
 def _origin_run(binding: FlowBinding, origin_run_id: str | None) -> RunRecord:
@@ -275,11 +289,7 @@ def _execute(
         launcher.close()  # the fork server goes, and the live logs of recorded tasks
     if outcome.interrupted is not None:  # its tasks are stopped; record it as _interrupts_stop does
         raise RunInterrupted(outcome.interrupted)
-    md = binding.metadata
-    with md.batch():
-        if not outcome.succeeded:  # tasks that never started must not look finished
-            md.settle_unfinished_tasks(run.flow, run.run_id)
-        md.finish_run(run.flow, run.run_id, RunStatus.SUCCEEDED if outcome.succeeded else RunStatus.FAILED)
+    _record_end(binding.metadata, run, succeeded=outcome.succeeded)
     if outcome.launcher_died is not None:  # one error line from the CLI, not a "fix the step" hint
         raise ForkServerDied(
             f"the task fork server exited unexpectedly, so no more tasks could start: run "

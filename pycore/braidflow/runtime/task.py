@@ -117,14 +117,16 @@ def settle_failure(
     """
     policy = binding.policy(inputs.task.step)
     pathspec = inputs.task.pathspec
+
+    def kept(step_self: FlowSpec | None) -> list[ArtifactRecord]:
+        """What the failed step had set, where its `self` is known."""
+        if step_self is None:
+            return []
+        return persist_artifacts(binding.artifacts, step_self, pathspec, attempt, partial=True)
+
     if attempt < policy.retries or not policy.catch:
-        partial = (
-            persist_artifacts(binding.artifacts, flow, pathspec, attempt, partial=True)
-            if flow is not None
-            else []
-        )
         return TaskResult(
-            TaskStatus.FAILED, artifacts=partial, exception=failure, final=attempt >= policy.retries
+            TaskStatus.FAILED, artifacts=kept(flow), exception=failure, final=attempt >= policy.retries
         )
     try:
         if flow is None:
@@ -137,12 +139,10 @@ def settle_failure(
         note = f"{failure.exception} (and @catch could not continue: {type(exc).__name__}: {exc})"
         return TaskResult(
             TaskStatus.FAILED,
-            artifacts=persist_artifacts(binding.artifacts, flow, pathspec, attempt, partial=True)
-            if flow is not None
-            else [],
+            artifacts=kept(flow),
             exception=ExceptionInfo(failure.type, note, failure.traceback),
         )
-    artifacts = persist_artifacts(binding.artifacts, flow, pathspec, attempt, partial=True)
+    artifacts = kept(flow)
     caught_event = MetadataEvent(
         "caught-exception", failure.type, "caught-exception", (), time.time(), attempt
     )
