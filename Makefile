@@ -28,7 +28,7 @@ help: ## show this help
 	@echo "usage: make <target>"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-install: $(STAMP) r-toolchain ## create .venv and install braidflow with its dev tools (only when needed)
+install: r-toolchain $(STAMP) ## create .venv and install braidflow with its dev tools (only when needed)
 	@# Byte-compile ahead: with PYTHONDONTWRITEBYTECODE set, every process would compile again.
 	@$(BIN)/python -m compileall -q pycore/braidflow >/dev/null
 
@@ -39,16 +39,20 @@ $(BIN)/python:
 	fi
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# rpy2 (in the dev extra) compiles against R, so R comes first.
+$(STAMP): pyproject.toml | $(BIN)/python r-toolchain
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-# PLANNED (R package): r-package/ needs R. When it lands, this target installs Debian's
-# r-base-core (plus the r-cran-* packages the package imports) with $(call apt_install,...),
-# only when `Rscript` is missing, and `make test` runs the testthat suite. Until then it does
-# nothing, so `make install` never touches the system for R.
-r-toolchain: ## (planned) install R with apt-get when Rscript is missing; does nothing yet
-	@:
+# R from Debian (CRAN is not reachable): r-base-core and the r-cran-* packages the R package and
+# its tests use. Installed with apt-get only when Rscript or one of them is missing.
+R_DEBS := r-base-core r-base-dev r-cran-reticulate r-cran-r6 r-cran-magrittr r-cran-jsonlite \
+	r-cran-testthat r-cran-roxygen2 r-cran-withr
+R_LIBS_NEEDED := reticulate R6 magrittr jsonlite testthat roxygen2 withr
+r-toolchain: ## install R and the R packages braidflow needs with apt-get, when missing
+	@if ! command -v Rscript >/dev/null || ! Rscript -e 'q(status = !all(sapply(strsplit("$(R_LIBS_NEEDED)", " ")[[1]], requireNamespace, quietly = TRUE)))' >/dev/null 2>&1; then \
+	  $(call apt_install,--no-install-recommends $(R_DEBS)); \
+	fi
 
 run: install ## run the hello-world tutorial flow, then read its message back with the client
 	$(BIN)/python $(HELLO)/helloworld.py run
