@@ -22,13 +22,13 @@ define apt_install
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1) >/dev/null
 endef
 
-.PHONY: help install run test lint clean r-toolchain
+.PHONY: help install run test lint clean r-toolchain r-install r-docs r-check
 
 help: ## show this help
 	@echo "usage: make <target>"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-install: r-toolchain $(STAMP) ## create .venv and install braidflow with its dev tools (only when needed)
+install: r-toolchain $(STAMP) r-install ## create .venv and install braidflow (Python and R) with its dev tools
 	@# Byte-compile ahead: with PYTHONDONTWRITEBYTECODE set, every process would compile again.
 	@$(BIN)/python -m compileall -q pycore/braidflow >/dev/null
 
@@ -54,6 +54,30 @@ r-toolchain: ## install R and the R packages braidflow needs with apt-get, when 
 	  $(call apt_install,--no-install-recommends $(R_DEBS)); \
 	fi
 
+# The R package goes into a library inside .venv, found by R through R_LIBS (exported below) and
+# by the package itself, which looks for .venv/bin/python beside its library. Set R_LIB to
+# install it elsewhere (e.g. /usr/local/lib/R/site-library for every R session).
+R_LIB ?= $(VENV)/R-library
+R_STAMP := $(R_LIB)/braidflow/DESCRIPTION
+R_SOURCES := $(shell find r-package -type f -not -name '.*' 2>/dev/null)
+export R_LIBS := $(abspath $(R_LIB))$(if $(R_LIBS),:$(R_LIBS))
+
+r-install: $(R_STAMP) ## R CMD INSTALL the R package into $(R_LIB) (only when its files changed)
+
+$(R_STAMP): $(R_SOURCES) | r-toolchain
+	@mkdir -p $(R_LIB)
+	@echo "R CMD INSTALL r-package -> $(R_LIB)"
+	@R CMD INSTALL --no-multiarch --no-test-load -l $(R_LIB) r-package >$(R_LIB)/install.log 2>&1 \
+	  || { cat $(R_LIB)/install.log >&2; exit 1; }
+
+r-docs: r-toolchain ## regenerate r-package/NAMESPACE and r-package/man/ from the roxygen2 comments
+	cd r-package && Rscript -e 'roxygen2::roxygenise(load_code = roxygen2::load_source)'
+
+r-check: r-toolchain ## R CMD check the R package (build, install, examples, testthat)
+	@rm -rf .r-check && mkdir -p .r-check
+	cd .r-check && R CMD build --no-build-vignettes ../r-package >/dev/null && \
+	  _R_CHECK_FORCE_SUGGESTS_=false R CMD check --no-manual braidflow_*.tar.gz
+
 run: install ## run the hello-world tutorial flow, then read its message back with the client
 	$(BIN)/python $(HELLO)/helloworld.py run
 	$(BIN)/python $(HELLO)/read_back.py
@@ -72,5 +96,5 @@ lint: install ## ruff check, ruff format --check and mypy
 bench: install ## braidflow against Metaflow on the same flows, one table (bench/README.md; ~11 min)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-clean: ## remove .venv and the local store .braidflow
-	rm -rf $(VENV) .braidflow
+clean: ## remove .venv (with its R library), the local store .braidflow and R check output
+	rm -rf $(VENV) .braidflow .r-check

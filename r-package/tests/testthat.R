@@ -1,0 +1,4 @@
+library(testthat)
+library(braidflow)
+
+test_check("braidflow")

@@ -1,0 +1,26 @@
+"""Fixtures for the end-to-end tests that drive R: the environment an `Rscript` needs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+# `make install` puts the R package in a library inside the virtualenv (Makefile: R_LIB).
+R_LIBRARY = Path(sys.prefix) / "R-library"
+
+
+def r_environment(base: dict[str, str]) -> dict[str, str]:
+    """`base` plus what an Rscript needs to load the braidflow R package and find this Python."""
+    libs = [str(R_LIBRARY), *filter(None, base.get("R_LIBS", "").split(os.pathsep))]
+    return {**base, "R_LIBS": os.pathsep.join(dict.fromkeys(libs)), "BRAIDFLOW_PYTHON": sys.executable}
+
+
+@pytest.fixture
+def r_env() -> dict[str, str]:
+    """The current environment, set up for Rscript (skips when the R package is not installed)."""
+    if not (R_LIBRARY / "braidflow" / "DESCRIPTION").is_file():
+        pytest.fail(f"the braidflow R package is not installed in {R_LIBRARY}: run `make install`")
+    return r_environment(dict(os.environ))
