@@ -131,7 +131,7 @@ class ArtifactError(BraidflowError):
 
 
 class MergeArtifactsError(BraidflowError, ValueError):
-    """merge_artifacts() cannot merge the inputs of a join."""
+    """merge_artifacts() cannot merge the inputs of a join, or was called outside one."""
 
     reason = "FAILED_PRECONDITION"
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from braidflow.exceptions import (
+    MergeArtifactsError,
     MissingInMergeArtifactsError,
     UnhandledInMergeArtifactsError,
 )
@@ -175,17 +176,21 @@ class FlowSpec:
     ) -> None:
         """Copy artifacts of the join's inputs that all inputs agree on into this task.
 
-        Artifacts this step already set are left alone. Raises:
+        All or nothing: when it raises, `self` is left exactly as it was. Artifacts this step
+        already set are left alone.
+
+        Raises:
+            MergeArtifactsError: called outside a join step, or with both include= and exclude=.
             UnhandledInMergeArtifactsError: inputs disagree on an artifact this step did not set.
             MissingInMergeArtifactsError: an `include`d artifact is in no input.
         """
         state = self._state()
         if not state.is_join:
-            raise RuntimeError(
-                f"merge_artifacts() can only be called in a join step, not in '{state.step_name}'"
+            raise MergeArtifactsError(
+                f"merge_artifacts() can only be called in a join step, and '{state.step_name}' is not one"
             )
         if include and exclude:
-            raise ValueError("merge_artifacts() takes include= or exclude=, not both")
+            raise MergeArtifactsError("merge_artifacts() takes include= or exclude=, not both")
         candidates = _merge_candidates(inputs)
         if include:
             missing = tuple(n for n in include if n not in candidates)
@@ -195,21 +200,24 @@ class FlowSpec:
                     artifacts=missing,
                 )
         wanted = include or [n for n in candidates if n not in set(exclude)]
+        merged: dict[str, ArtifactRecord] = {}
         conflicts = []
         for name in wanted:
             if name in self.__dict__ or name in state.inherited:
                 continue
-            keys = {record.key for record in candidates[name]}
-            if len(keys) > 1:
+            if len({record.key for record in candidates[name]}) > 1:
                 conflicts.append(name)
             else:
-                state.inherited[name] = candidates[name][0]
+                merged[name] = candidates[name][0]
         if conflicts:
             raise UnhandledInMergeArtifactsError(
                 f"step '{state.step_name}': inputs have different values for {', '.join(sorted(conflicts))}; "
                 "set them in the join step or pass them in exclude=",
                 artifacts=tuple(sorted(conflicts)),
             )
+        # Only now, with every check passed, does anything become visible on `self`.
+        state.inherited.update(merged)
+        state.deleted.difference_update(merged)
 
     def _state(self) -> TaskState:
         state: TaskState | None = self.__dict__.get(STATE)
