@@ -9,6 +9,7 @@
     ├── NotFoundError(LookupError)              (alias MetaflowNotFound)
     │   └── NamespaceMismatchError              (alias MetaflowNamespaceMismatch)
     ├── ArtifactError                   a blob is missing or corrupt, or a value cannot be stored
+    ├── RSerializationError(ValueError) bytes that are not a readable R serialization
     ├── MergeArtifactsError(ValueError)
     │   ├── UnhandledInMergeArtifactsError      (alias UnhandledInMergeArtifactsException)
     │   └── MissingInMergeArtifactsError        (alias MissingInMergeArtifactsException)
@@ -128,6 +129,16 @@ class ArtifactError(BraidflowError):
     def __init__(self, message: str, *, artifact: str = "", pathspec: str = "") -> None:
         super().__init__(message)
         self.artifact, self.pathspec = artifact, pathspec
+
+
+class RSerializationError(BraidflowError, ValueError):
+    """Bytes handed to the R bridge are not R serialization data, are truncated or malformed."""
+
+    reason = "INVALID_ARGUMENT"
+
+    def __init__(self, message: str, *, offset: int | None = None) -> None:
+        super().__init__(message)
+        self.offset = offset
 
 
 class MergeArtifactsError(BraidflowError, ValueError):
