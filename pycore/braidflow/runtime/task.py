@@ -108,8 +108,8 @@ def settle_failure(
     flow: FlowSpec | None = None,
 ) -> TaskResult:
     """The outcome of a failed attempt: retried (not final), caught (the task succeeds with the
-    failure in its @catch variable), or failed. Used in the task and, for a task that died
-    without reporting, by its launcher.
+    failure in its @catch variable and no exception of its own), or failed. Used in the task
+    and, for a task that died without reporting, by its launcher.
 
     `flow` is the step's `self` as the failure left it: every attempt stores the artifacts it
     had set, so a user can inspect a failed task's partial state (the task process has it; a
@@ -146,11 +146,12 @@ def settle_failure(
     caught_event = MetadataEvent(
         "caught-exception", failure.type, "caught-exception", (), time.time(), attempt
     )
+    # Handled, so not the attempt's exception: `Task.exception` names only what failed a task,
+    # and the failure lives on in the catch variable and the `caught-exception` event.
     return TaskResult(
         TaskStatus.SUCCEEDED,
         artifacts=artifacts,
         metadata=[caught_event],
-        exception=failure,
         next_steps=next_steps,
         num_splits=num_splits,
     )
