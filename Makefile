@@ -22,13 +22,13 @@ define apt_install
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1) >/dev/null
 endef
 
-.PHONY: help install run test lint clean r-toolchain r-install r-docs r-check
+.PHONY: help install run test lint clean r-toolchain r-install r-docs r-check postgres-server
 
 help: ## show this help
 	@echo "usage: make <target>"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-install: r-toolchain $(STAMP) r-install ## create .venv and install braidflow (Python and R) with its dev tools
+install: r-toolchain postgres-server $(STAMP) r-install ## create .venv and install braidflow (Python and R) with its dev tools
 	@# Byte-compile ahead: with PYTHONDONTWRITEBYTECODE set, every process would compile again.
 	@$(BIN)/python -m compileall -q pycore/braidflow >/dev/null
 
@@ -77,6 +77,14 @@ r-check: r-toolchain ## R CMD check the R package (build, install, examples, tes
 	@rm -rf .r-check && mkdir -p .r-check
 	cd .r-check && R CMD build --no-build-vignettes ../r-package >/dev/null && \
 	  _R_CHECK_FORCE_SUGGESTS_=false R CMD check --no-manual braidflow_*.tar.gz
+
+# The tests start their own PostgreSQL server (tests/servers/postgres.py) with Debian's initdb and
+# pg_ctl, which live in /usr/lib/postgresql/N/bin, off PATH. Installed with apt-get when missing.
+postgres-server: ## install Debian's PostgreSQL server with apt-get, when initdb/pg_ctl are missing
+	@if ! { command -v initdb && command -v pg_ctl; } >/dev/null 2>&1 && \
+	  ! ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  $(call apt_install,--no-install-recommends postgresql); \
+	fi
 
 run: install ## run the hello-world tutorial flow, then read its message back with the client
 	$(BIN)/python $(HELLO)/helloworld.py run

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# Fixtures that start real servers, one module each (tests/ itself is on sys.path).
+pytest_plugins = ["servers.postgres"]
+
 FLOWS = Path(__file__).parent / "e2e" / "flows"
 
 

@@ -2,6 +2,7 @@
 
     BraidflowError                      (alias MetaflowException)
     ├── ConfigError(ValueError)         bad settings, unknown backend URL
+    │   └── SchemaVersionError          a metadata database written by a newer braidflow
     ├── FlowDefinitionError(ValueError) the flow file cannot run; names file, line, step
     ├── ParameterError(ValueError)      a bad or missing parameter value on the command line
     ├── CommandError(ValueError)        bad CLI usage that click cannot see
@@ -49,6 +50,19 @@ class ConfigError(BraidflowError, ValueError):
 
     reason = "INVALID_CONFIG"
     exit_code = 2
+
+
+class SchemaVersionError(ConfigError):
+    """A metadata database has a schema version newer than this braidflow knows; it is left as is."""
+
+    reason = "SCHEMA_TOO_NEW"
+
+    def __init__(self, location: str, *, found: int, supported: int) -> None:
+        super().__init__(
+            f"metadata database {location} has schema version {found}, but this braidflow "
+            f"understands only up to version {supported}; upgrade braidflow to read it"
+        )
+        self.location, self.found, self.supported = location, found, supported
 
 
 class FlowDefinitionError(BraidflowError, ValueError):

@@ -43,6 +43,8 @@ def make(cls: type[BraidflowError]) -> BraidflowError:
         return errors.ArtifactError("corrupt", artifact="x", pathspec="A/1/s/2/x")
     if issubclass(cls, errors.MergeArtifactsError):
         return cls("conflict", artifacts=("x", "y"))
+    if cls is errors.SchemaVersionError:
+        return errors.SchemaVersionError("/tmp/metadata.db", found=9, supported=3)
     if cls is errors.ParameterError:
         return errors.ParameterError("bad alpha", parameter="alpha")
     return cls("something went wrong")

@@ -23,8 +23,16 @@ def _open_sqlite(parts: SplitResult) -> MetadataStore:
     return open_sqlite_store(parts)
 
 
-# "postgresql" and "grpc" join here when their backends land.
+def _open_postgresql(parts: SplitResult) -> MetadataStore:
+    # psycopg is imported only here, when a PostgreSQL store opens.
+    from braidflow.metadata._postgresql import open_postgresql_store
+
+    return open_postgresql_store(parts)
+
+
+# "grpc" joins here when its backend lands.
 _METADATA_STORES: dict[str, Callable[[SplitResult], MetadataStore]] = {
+    "postgresql": _open_postgresql,
     "sqlite": _open_sqlite,
 }
 
@@ -34,7 +42,8 @@ def open_metadata_store(url: str) -> MetadataStore:
 
     Args:
         url: `sqlite:///abs/path/metadata.db` (the file and its directory are created if
-            missing).
+            missing) or `postgresql://user@host:port/db` (the database must exist; its tables
+            are created on first use).
 
     Raises:
         ConfigError: the scheme is unknown or the URL is malformed for its backend.

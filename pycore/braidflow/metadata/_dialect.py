@@ -19,8 +19,9 @@ class Dialect:
         name: Short name used in messages ("sqlite", "postgresql").
         placeholder: The DB-API parameter marker that replaces `?` in statements.
         begin_read: Starts a transaction that reads one consistent snapshot.
-        begin_write: Starts a transaction that takes the write lock up front, so two writers
-            queue on the lock instead of one failing when it tries to upgrade.
+        begin_write: Starts a transaction that takes the database's write lock up front, so
+            writers queue on the lock instead of one failing (SQLite's lock upgrade, a
+            PostgreSQL deadlock) and migrations never run twice.
         identity_column: Column definition of an auto-numbered primary key.
         bytes_column: Column type of a byte string.
         table_exists: A query with one `?` (a table name) whose single value is non-zero
@@ -68,13 +69,21 @@ SQLITE = Dialect(
     table_exists="SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
 )
 
+# One transaction-scoped advisory lock per database serializes writers, as SQLite's write lock
+# does: every write transaction is a few indexed statements, and taking rows in different orders
+# (a heartbeat, a scheduler batch, a task finishing) can then never deadlock. It also guards the
+# migrations, which run before any table exists to lock. Readers never take it.
+_WRITE_LOCK_KEY = 0x62726169  # "brai"; advisory lock keys are scoped to the current database
+
 POSTGRESQL = Dialect(
     name="postgresql",
     placeholder="%s",
     begin_read="BEGIN ISOLATION LEVEL REPEATABLE READ",
-    # Row locks taken by UPDATE ... counter = counter + 1 serialize id allocation on PostgreSQL.
-    begin_write="BEGIN",
+    begin_write=f"BEGIN; SELECT pg_advisory_xact_lock({_WRITE_LOCK_KEY})",
     identity_column="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
     bytes_column="BYTEA",
-    table_exists="SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+    table_exists=(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_name = ?"
+    ),
 )

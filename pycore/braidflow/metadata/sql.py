@@ -1,4 +1,4 @@
-"""`SqlMetadataStore`: the MetadataStore on a SQL database (SQLite now, PostgreSQL later).
+"""`SqlMetadataStore`: the MetadataStore on a SQL database (SQLite or PostgreSQL).
 
 Each method is one read or one write transaction of a few indexed queries. Writes begin with
 the dialect's `begin_write` (BEGIN IMMEDIATE on SQLite), so processes that write at once wait
@@ -96,7 +96,11 @@ class SqlMetadataStore:
     # connections and transactions ---------------------------------------------------------
     def _open(self) -> DBConnection:
         connection = self._connect()
-        ensure_schema(connection.cursor(), self._dialect, self._location)
+        try:
+            ensure_schema(connection.cursor(), self._dialect, self._location)
+        except BaseException:
+            connection.close()  # refused (a newer schema) or failed: the next call tries again
+            raise
         return connection
 
     @contextmanager
@@ -206,7 +210,10 @@ class SqlMetadataStore:
     def list_flows(self) -> list[str]:
         """All flow names, sorted."""
         with self._read() as tx:
-            return [row[0] for row in tx.all("SELECT flow FROM flows ORDER BY flow")]
+            names = [row[0] for row in tx.all("SELECT flow FROM flows")]
+        # Sorted here: each database orders text by its own collation (PostgreSQL's often
+        # ignores case), while code point order is the same everywhere.
+        return sorted(names)
 
     def list_runs(self, flow: str, tags: Iterable[str] = ()) -> list[RunRecord]:
         """Runs of `flow` carrying every tag in `tags` (system or user), newest first.
@@ -530,12 +537,12 @@ class SqlMetadataStore:
             rows = tx.all(
                 f"SELECT {codec.ARTIFACT_COLUMNS} FROM artifacts x WHERE x.flow = ? AND x.run_id = ? "
                 f"AND x.task_id = ? AND x.attempt = {chosen} AND EXISTS (SELECT 1 FROM tasks t "
-                f"WHERE {TASK_KEY}) ORDER BY x.name",
+                f"WHERE {TASK_KEY})",
                 (*key[:3], *params, *key),
             )
             if not rows:
                 raise_if_missing(tx, *codec.task_parts(pathspec), attempt=attempt)
-        return [codec.artifact_record(row) for row in rows]
+        return sorted((codec.artifact_record(row) for row in rows), key=lambda a: a.name)  # see list_flows
 
     def add_task_metadata(self, pathspec: str, events: Sequence[MetadataEvent]) -> None:
         """Append metadata events to the task; each keeps its own attempt number."""

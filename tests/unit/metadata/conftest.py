@@ -1,13 +1,19 @@
-"""Fixtures for the metadata store tests: a real store on a real database in tmp_path.
+"""Fixtures for the metadata store tests: a real store on a real database, of every backend.
 
-The tests use only the MetadataStore protocol and `open_metadata_store`, so the contract
-suite can run them against other backends by changing how `store_url` is built.
+The tests use only the MetadataStore protocol and `open_metadata_store`, and every test that
+takes `store_url` (or `store`) runs once per SQL backend: a SQLite file in tmp_path, and a fresh
+database on the session's PostgreSQL server (tests/servers/postgres.py). `raw_sql` reads and
+writes that database behind the store's back, for tests of what the store leaves on disk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -22,10 +28,63 @@ from braidflow.metadata.base import (
 )
 
 
-@pytest.fixture
-def store_url(tmp_path: Path) -> str:
-    """A metadata URL in a directory that does not exist yet."""
+def _sqlite_url(request: pytest.FixtureRequest) -> str:
+    tmp_path: Path = request.getfixturevalue("tmp_path")
     return "sqlite:///" + (tmp_path / "store" / "metadata.db").as_posix().lstrip("/")
+
+
+def _postgresql_url(request: pytest.FixtureRequest) -> str:
+    url: str = request.getfixturevalue("postgres_url")  # starts the server on first use
+    return url
+
+
+_STORE_URLS: dict[str, Callable[[pytest.FixtureRequest], str]] = {
+    "sqlite": _sqlite_url,
+    "postgresql": _postgresql_url,
+}
+
+
+@pytest.fixture(params=sorted(_STORE_URLS))
+def store_url(request: pytest.FixtureRequest) -> str:
+    """A metadata URL of an empty store: a SQLite file in a directory that does not exist yet,
+    or a new database on the test PostgreSQL server."""
+    return _STORE_URLS[request.param](request)
+
+
+RawSql = Callable[..., list[tuple[Any, ...]]]
+
+
+def _sqlite_sql(url: str, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+    path = Path(urlsplit(url).path)
+    path.parent.mkdir(parents=True, exist_ok=True)  # as the store would
+    with closing(sqlite3.connect(path, isolation_level=None)) as raw:
+        return raw.execute(sql, params).fetchall()
+
+
+def _postgresql_sql(url: str, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as raw:
+        cursor = raw.execute(sql.replace("?", "%s"), params)
+        return cursor.fetchall() if cursor.description else []
+
+
+_RAW_SQL: dict[str, Callable[[str, str, Sequence[object]], list[tuple[Any, ...]]]] = {
+    "sqlite": _sqlite_sql,
+    "postgresql": _postgresql_sql,
+}
+
+
+@pytest.fixture
+def raw_sql(store_url: str) -> RawSql:
+    """Runs one `?`-style statement on the store's database over a connection of its own;
+    returns the rows (empty for statements that return none)."""
+    run = _RAW_SQL[urlsplit(store_url).scheme]
+
+    def execute(sql: str, *params: object) -> list[tuple[Any, ...]]:
+        return run(store_url, sql, params)
+
+    return execute
 
 
 @pytest.fixture

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from multiprocessing.synchronize import Barrier
 
-from braidflow.metadata import MetadataStore, open_metadata_store
+from braidflow.metadata import MetadataStore, _connections, open_metadata_store
 from braidflow.metadata.base import ArtifactRecord, MetadataEvent, NewTask, RunStatus, TaskResult, TaskStatus
 
 FORK = multiprocessing.get_context("fork")
@@ -128,3 +130,26 @@ def test_threads_sharing_one_store_get_distinct_run_ids(store: MetadataStore) ->
         thread.join()
     assert sorted(int(r) for r in got) == list(range(1, 41))
     assert all(len(store.list_tasks(FLOW, r)) == 1 for r in got)
+
+
+def test_a_forked_child_finalizing_its_inherited_connection_leaves_the_parent_connected(
+    postgres_url: str,
+) -> None:
+    store = open_metadata_store(postgres_url)
+    store.create_run(FLOW, "parent")  # the parent's connection is open when it forks
+    pid = os.fork()
+    if pid == 0:  # the child: write through its own connection, then drop the inherited one
+        code = 1
+        try:
+            store.create_run(FLOW, "child")
+            store.close()  # closes the child's own connection only
+            _connections._INHERITED.clear()  # what interpreter shutdown does: finalize it
+            gc.collect()
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    # a goodbye sent by the child on the shared socket would have ended this session
+    assert [r.user for r in store.list_runs(FLOW)] == ["child", "parent"]
+    store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -34,8 +35,32 @@ def test_store_reopens_after_close(store_url: str) -> None:
 
 
 def test_unknown_scheme_names_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match=r"unknown scheme 'mysql'.*sqlite://"):
+    with pytest.raises(ConfigError, match=r"unknown scheme 'mysql'.*postgresql://, sqlite://"):
         open_metadata_store("mysql://localhost/db")
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://alice@127.0.0.1:5432", "postgresql://alice@127.0.0.1:5432/", "postgresql://h/db#x"]
+)
+def test_postgresql_url_without_a_database_is_a_config_error(url: str) -> None:
+    with pytest.raises(ConfigError, match=r"postgresql://user@host:port/database"):
+        open_metadata_store(url)
+
+
+def test_postgresql_url_with_a_bad_port_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="malformed"):
+        open_metadata_store("postgresql://alice@127.0.0.1:port/db")
+
+
+def test_unreachable_postgresql_server_fails_at_first_use_without_showing_the_password() -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    store = open_metadata_store(f"postgresql://alice:s3cret@127.0.0.1:{port}/braidflow")
+    with pytest.raises(ConfigError, match=r"cannot connect to metadata database") as error:
+        store.list_flows()
+    assert f"postgresql://alice:***@127.0.0.1:{port}/braidflow" in str(error.value)
+    assert "s3cret" not in str(error.value)
 
 
 @pytest.mark.parametrize("url", ["sqlite://relative/metadata.db", "sqlite://", "sqlite:///"])

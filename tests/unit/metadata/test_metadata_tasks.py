@@ -207,15 +207,20 @@ def test_set_attempt_logs_attaches_keys(store: MetadataStore, run_id: str, run_t
 def test_finish_attempt_writes_the_artifact_index_sorted_by_name(store: MetadataStore, run_id: str) -> None:
     (task,) = store.create_tasks("HelloFlow", run_id, [NewTask("start")])
     store.start_attempt(task.pathspec, 0)
-    artifacts = [ArtifactRecord("zeta", "k1", 10, "pickle"), ArtifactRecord("alpha", "k2", 20, "arrow", 5.0)]
+    artifacts = [
+        ArtifactRecord("zeta", "k1", 10, "pickle"),
+        ArtifactRecord("alpha", "k2", 20, "arrow", 5.0),
+        ArtifactRecord("Beta", "k3", 30, "pickle"),
+    ]
     store.finish_attempt(task.pathspec, 0, TaskResult(TaskStatus.SUCCEEDED, artifacts=artifacts))
     listed = store.list_artifacts(task.pathspec)
-    assert [(a.name, a.key, a.size, a.encoding, a.attempt) for a in listed] == [
+    assert [(a.name, a.key, a.size, a.encoding, a.attempt) for a in listed] == [  # by code point
+        ("Beta", "k3", 30, "pickle", 0),
         ("alpha", "k2", 20, "arrow", 0),
         ("zeta", "k1", 10, "pickle", 0),
     ]
-    assert listed[0].created_at == 5.0
-    assert listed[1].created_at > 0
+    assert listed[1].created_at == 5.0
+    assert listed[2].created_at > 0
 
 
 def test_list_artifacts_defaults_to_the_latest_finished_attempt(store: MetadataStore, run_id: str) -> None:
