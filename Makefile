@@ -70,8 +70,10 @@ $(R_STAMP): $(R_SOURCES) | r-toolchain
 	@R CMD INSTALL --no-multiarch --no-test-load -l $(R_LIB) r-package >$(R_LIB)/install.log 2>&1 \
 	  || { cat $(R_LIB)/install.log >&2; exit 1; }
 
+# roxygen2 loads the package with pkgload, which keeps the source references it reads R6 methods'
+# docs from (load_source drops them).
 r-docs: r-toolchain ## regenerate r-package/NAMESPACE and r-package/man/ from the roxygen2 comments
-	cd r-package && Rscript -e 'roxygen2::roxygenise(load_code = roxygen2::load_source)'
+	cd r-package && Rscript -e 'roxygen2::roxygenise()'
 
 r-check: r-toolchain ## R CMD check the R package (build, install, examples, testthat)
 	@rm -rf .r-check && mkdir -p .r-check

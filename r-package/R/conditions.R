@@ -7,3 +7,32 @@ abort_braidflow <- function(message, kind, ..., call = sys.call(-1)) {
   )
   stop(condition)
 }
+
+# Evaluate code that calls Python, translating a Python exception into an R condition raised by
+# abort_braidflow(): a braidflow exception becomes `braidflow_error_<kind>` (`NotFoundError`
+# gives `not_found`; `NamespaceMismatchError` gives `namespace_mismatch` then `not_found`), any
+# other Python exception `braidflow_error_python`. The message starts with the Python
+# exception's name (`NotFoundError: Flow 'X' does not exist`), as Metaflow's R errors do; the
+# condition also carries `python_type` and `python_traceback`. R errors pass through unchanged.
+with_python_errors <- function(expr, call = sys.call(-1)) {
+  force(call)
+  reticulate::py_clear_last_error()
+  tryCatch(expr, error = function(e) {
+    err <- reticulate::py_last_error()
+    if (is.null(err)) {
+      stop(e)
+    }
+    reticulate::py_clear_last_error()
+    kinds <- tryCatch(
+      unlist(py_bridge_client()$error_kinds(attr(err, "exception"))),
+      error = function(e2) "python"
+    )
+    abort_braidflow(
+      paste0(err$type, ": ", err$value),
+      kinds,
+      python_type = err$type,
+      python_traceback = paste(err$traceback, collapse = ""),
+      call = call
+    )
+  })
+}

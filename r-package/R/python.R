@@ -30,3 +30,25 @@ python_path <- function() {
   }
   unname(found)
 }
+
+# Python modules, imported on first use (loading the package never starts Python) and kept.
+py_modules <- new.env(parent = emptyenv())
+
+# Import a Python module of the braidflow core once, with the interpreter python_path() finds.
+py_module <- function(name) {
+  module <- py_modules[[name]]
+  if (is.null(module)) {
+    if (!reticulate::py_available()) {
+      reticulate::use_python(python_path(), required = TRUE)
+    }
+    module <- with_python_errors(reticulate::import(name))
+    assign(name, module, envir = py_modules)
+  }
+  module
+}
+
+# The Python client (`braidflow.client`): namespaces and metadata providers.
+py_client <- function() py_module("braidflow.client")
+
+# The functions the R clients ask the Python client through (`braidflow.r_bridge.client`).
+py_bridge_client <- function() py_module("braidflow.r_bridge.client")

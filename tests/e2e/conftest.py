@@ -15,7 +15,13 @@ R_LIBRARY = Path(sys.prefix) / "R-library"
 def r_environment(base: dict[str, str]) -> dict[str, str]:
     """`base` plus what an Rscript needs to load the braidflow R package and find this Python."""
     libs = [str(R_LIBRARY), *filter(None, base.get("R_LIBS", "").split(os.pathsep))]
-    return {**base, "R_LIBS": os.pathsep.join(dict.fromkeys(libs)), "BRAIDFLOW_PYTHON": sys.executable}
+    # NOT_CRAN: testthat runs the snapshot tests that pin error messages only off CRAN.
+    return {
+        **base,
+        "R_LIBS": os.pathsep.join(dict.fromkeys(libs)),
+        "BRAIDFLOW_PYTHON": sys.executable,
+        "NOT_CRAN": "true",
+    }
 
 
 @pytest.fixture

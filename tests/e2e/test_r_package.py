@@ -36,7 +36,7 @@ def test_namespace_and_man_match_the_roxygen_comments(tmp_path: Path) -> None:
     copy = tmp_path / "r-package"
     shutil.copytree(R_PACKAGE, copy)
     proc = subprocess.run(
-        ["Rscript", "-e", "roxygen2::roxygenise(load_code = roxygen2::load_source)"],
+        ["Rscript", "-e", "roxygen2::roxygenise()"],
         cwd=copy,
         capture_output=True,
         text=True,

@@ -121,6 +121,11 @@ class ClientContext:
             self._metadata_url = url
         return self.describe_metadata()
 
+    def reset_metadata(self) -> str:
+        """Forget the provider `set_metadata` chose, so the settings choose again; returns its description."""
+        self._metadata_url = None
+        return self.describe_metadata()
+
     def metadata_url(self) -> str:
         """The URL of the selected metadata store."""
         return self._metadata_url or self.settings().metadata_url

@@ -1,0 +1,52 @@
+test_that("a task opens from its step and id, or from its pathspec, with its logs and metadata", {
+  local_client_project()
+  step <- step_client$new("ClientFlow/2/start")
+  task <- task_client$new(step, step$a_task)
+  expect_identical(task$pathspec, paste0("ClientFlow/2/start/", step$a_task))
+  expect_identical(task_client$new(task$pathspec)$id, task$id)
+  expect_identical(step$task(task$id)$pathspec, task$pathspec)
+  expect_identical(task$parent, "start")
+  expect_true(task$successful)
+  expect_true(task$finished)
+  expect_match(task$stdout, "start says hi")
+  expect_type(task$stderr, "character")
+  expect_null(task$exception)
+  expect_null(task$index)
+  expect_identical(task$runtime_name, "local")
+  expect_identical(task$metadata_dict$user, "tester")
+  expect_true(all(c("items", "label", "frame") %in% task$artifacts))
+  expect_identical(new_task("ClientFlow", "2", "start", task$id)$pathspec, task$pathspec)
+})
+
+test_that("a task inside a foreach knows its index", {
+  local_client_project()
+  step <- step_client$new("ClientFlow/2/square")
+  indexes <- vapply(step$tasks, function(id) step$task(id)$index, integer(1))
+  expect_setequal(unname(indexes), 0:2)
+})
+
+test_that("a failed task carries the Python exception's type, message and traceback", {
+  local_client_project()
+  task <- task_client$new(step_client$new("FailingFlow/1/start"), step_client$new("FailingFlow/1/start")$a_task)
+  expect_false(task$successful)
+  expect_true(task$finished)
+  expect_match(task$exception$type, "ValueError")
+  expect_match(task$exception$message, "no luck today")
+  expect_match(task$exception$traceback, "raise ValueError")
+  expect_match(task$stdout, "about to fail")
+})
+
+test_that("a task that does not exist is a not_found condition", {
+  local_client_project()
+  step <- step_client$new("ClientFlow/2/start")
+  expect_error(task_client$new(step, "999"), class = "braidflow_error_not_found")
+  expect_error(task_client$new(step, "999")$id, "999")
+})
+
+test_that("summary() prints status and artifacts", {
+  local_client_project()
+  step <- step_client$new("ClientFlow/2/end")
+  out <- capture.output(step$task(step$a_task)$summary())
+  expect_match(out[1], "Task ClientFlow/2/end/")
+  expect_true(any(grepl("Artifacts: .*message", out)))
+})
