@@ -67,6 +67,14 @@ run_client <- R6::R6Class(
       step_client$new(self, step_id)
     },
 
+    #' @description Read an artifact of the run's `end` task as an R value.
+    #' @param name The artifact's name.
+    #' @return The value: a data.frame, vector, list... as written, or a labelled opaque
+    #'   object for a value with no R counterpart.
+    artifact = function(name) {
+      unserialize(private$ask("artifact_r_bytes", name))
+    },
+
     #' @description Print the run's status and times.
     #' @return The object, invisibly.
     summary = function() {

@@ -48,6 +48,14 @@ task_client <- R6::R6Class(
       private$py <- client_open("task", step, task_id, "StepClient")
     },
 
+    #' @description Read one of the task's artifacts as an R value.
+    #' @param name The artifact's name.
+    #' @return The value: a data.frame, vector, list... as written, or a labelled opaque
+    #'   object for a value with no R counterpart.
+    artifact = function(name) {
+      unserialize(private$ask("artifact_r_bytes", name))
+    },
+
     #' @description Print the task's status, times and artifacts.
     #' @return The object, invisibly.
     summary = function() {

@@ -6,6 +6,10 @@ str, bool, int, float, None, a list of str, a dict of str to str, or a bytearray
 hands R as a raw vector). Never a datetime, a frozenset or a client object, which R users would
 otherwise meet as reticulate proxies.
 
+Artifact values cross as R serialization bytes (`braidflow.r_bridge.values.to_r_bytes`), which R
+reads with `unserialize()`: reticulate's default conversion is never used for values, since it
+maps R's NA to True or "NA". A value with no R counterpart arrives as a `braidflow_python_object`.
+
 Errors are left to propagate; `error_kinds` names a caught exception's classes the way R
 conditions are classed (`NotFoundError` -> `not_found`), so R code can test for them.
 """
@@ -21,6 +25,7 @@ from braidflow.client import Flow, Metaflow, Run, Step, Task
 from braidflow.client.context import CONTEXT
 from braidflow.client.core import ClientObject
 from braidflow.exceptions import BraidflowError, NotFoundError
+from braidflow.r_bridge.values import to_r_bytes
 
 _LEVELS: dict[str, Callable[[str], ClientObject]] = {"flow": Flow, "run": Run, "step": Step, "task": Task}
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -112,6 +117,19 @@ def artifact_names(obj: Run | Task) -> list[str]:
     if isinstance(obj, Run) and obj.end_task is None:
         return []
     return [artifact.id for artifact in _artifact_task(obj).artifacts]
+
+
+def artifact_r_bytes(obj: Run | Task, name: str) -> bytearray:
+    """The artifact `name` of a task (a run's `end` task) as R serialization bytes.
+
+    R rebuilds the value with `unserialize()`: a data frame, vector, list... whichever language
+    wrote it; a value with no R counterpart arrives as a labelled opaque object.
+
+    Raises:
+        NotFoundError: the task has no artifact `name`.
+    """
+    value = _artifact_task(obj)[name].data
+    return bytearray(to_r_bytes(value))
 
 
 def exception_info(task: Task) -> dict[str, str] | None:

@@ -57,3 +57,13 @@ test_that("summary() prints status, times and steps", {
   expect_match(out[1], "Run ClientFlow/2")
   expect_true(any(grepl("Successful: +TRUE", out)))
 })
+
+test_that("a run's artifacts are its end task's, read as R values", {
+  local_client_project()
+  run <- run_client$new("ClientFlow/2")
+  expect_true(all(c("message", "total") %in% run$artifacts))
+  expect_identical(run$artifact("message"), "total is 14")
+  expect_identical(run$artifact("total"), 14L)
+  expect_error(run$artifact("nope"), class = "braidflow_error_not_found")
+  expect_error(new_run("FailingFlow", "1")$artifact("x"), class = "braidflow_error_not_found")
+})
