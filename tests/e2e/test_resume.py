@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from braidflow import Flow, Run
+from braidflow import Flow, Run, Task
 from braidflow.metadata import open_metadata_store
 
 
@@ -65,6 +65,8 @@ def test_resume_of_a_run_stopped_before_its_parameters_runs_it_again(project):
     assert run.data.total == (1 + 2 + 3) * 10  # the parameter's default
     assert all(t.origin_pathspec is None for s in run for t in s)
     assert len(list(Flow("ResumeFlow").runs())) == 2  # no failed run left behind
+    cloned, rerun = assert_origin_metadata(run, origin.run_id)  # _parameters too, run afresh
+    assert cloned == [] and "_parameters" in {t.parent.id for t in rerun}
 
 
 def test_resume_reruns_a_failed_task_that_kept_partial_artifacts(project):
@@ -76,3 +78,70 @@ def test_resume_reruns_a_failed_task_that_kept_partial_artifacts(project):
     assert run.successful
     assert run["start"].task.origin_pathspec == origin["start"].task.pathspec
     assert run["plain"].task.origin_pathspec is None  # failed before: run again, not cloned
+
+
+def _tasks_with_parameters(run):
+    """Every task of the run, with the `_parameters` task that listing steps leaves out."""
+    return [task for step in [*run, run["_parameters"]] for task in step]
+
+
+def assert_origin_metadata(run, origin_id):
+    """A clone names the resumed run and the task it reuses; a re-run task names the run alone.
+
+    Returns the run's tasks that were cloned and those that ran again.
+    """
+    cloned, rerun = [], []
+    for task in _tasks_with_parameters(run):
+        fields = sorted((m.name, m.value) for m in task.metadata if m.name.startswith("origin-"))
+        if task.origin_pathspec is not None:
+            origin_task = Task(task.origin_pathspec)
+            assert origin_task.parent.parent.id == origin_id
+            assert fields == [("origin-run-id", origin_id), ("origin-task-id", origin_task.id)], task
+            assert task.metadata_dict["origin-task-id"] == origin_task.id
+            cloned.append(task)
+        else:  # one event per attempt, each naming the resumed run
+            assert fields and set(fields) == {("origin-run-id", origin_id)}, task
+            rerun.append(task)
+        assert task.metadata_dict["origin-run-id"] == origin_id
+    return cloned, rerun
+
+
+def test_resume_records_origin_ids_on_cloned_and_rerun_tasks(project):
+    origin = _failed_run(project)
+    project.run("resume_flow.py", "resume", "--run-id-file", "rid", check=True)
+    run = Run(f"ResumeFlow/{(project.root / 'rid').read_text()}")
+    cloned, rerun = assert_origin_metadata(run, origin.id)
+    params = run["_parameters"].task
+    assert params in cloned and params.origin_pathspec == origin["_parameters"].task.pathspec
+    assert {t.parent.id for t in cloned} == {"_parameters", "start", "work"}
+    assert {t.parent.id for t in rerun} == {"work", "join", "end"}
+
+
+def test_resume_records_origin_ids_through_a_switch_loop(project):
+    assert project.run("resume_loop_flow.py", "run", FAIL_AT="3").returncode == 1
+    origin = Flow("ResumeLoopFlow").latest_run
+    project.run("resume_loop_flow.py", "resume", "--run-id-file", "rid", check=True)
+    run = Run(f"ResumeLoopFlow/{(project.root / 'rid').read_text()}")
+    assert run.successful and run.data.count == 3
+    cloned, rerun = assert_origin_metadata(run, origin.id)
+    loops = sorted(run["loop"].tasks(), key=lambda t: int(t.id))
+    assert [t.origin_pathspec is not None for t in loops] == [True, True, False]
+    assert [t.data.count for t in loops] == [1, 2, 3]
+    assert {t.parent.id for t in cloned} == {"_parameters", "start", "loop"}
+    assert {t.parent.id for t in rerun} == {"loop", "finish", "end"}
+
+
+def test_resume_of_a_resumed_run_names_the_run_it_resumed(project):
+    assert project.run("resume_loop_flow.py", "run", FAIL_AT="2").returncode == 1
+    first = Flow("ResumeLoopFlow").latest_run
+    assert project.run("resume_loop_flow.py", "resume", "--run-id-file", "rid", FAIL_AT="3").returncode == 1
+    second = Run(f"ResumeLoopFlow/{(project.root / 'rid').read_text()}")
+    assert_origin_metadata(second, first.id)
+    project.run("resume_loop_flow.py", "resume", "--run-id-file", "rid", check=True)
+    third = Run(f"ResumeLoopFlow/{(project.root / 'rid').read_text()}")
+    assert third.successful and third.origin_pathspec == second.pathspec
+    cloned, rerun = assert_origin_metadata(third, second.id)
+    # the loop's first pass was a clone in the second run and is cloned again, from the second
+    assert len(cloned) == 4 and {t.parent.id for t in cloned} == {"_parameters", "start", "loop"}
+    assert {t.parent.id for t in rerun} == {"loop", "finish", "end"}
+    assert all(Task(t.origin_pathspec).parent.parent.id == second.id for t in cloned)

@@ -15,7 +15,9 @@ from braidflow.metadata import _codec as codec
 from braidflow.metadata._transaction import TASK_KEY, Transaction, raise_if_missing
 from braidflow.metadata.base import MetadataEvent, NewTask, TaskRecord, TaskStatus
 
-ORIGIN_EVENT = "origin-task-id"
+# The metadata every clone carries, naming the task it reuses (its run is the resumed one).
+ORIGIN_RUN_EVENT = "origin-run-id"
+ORIGIN_TASK_EVENT = "origin-task-id"
 
 INSERT_TASK = (
     "INSERT INTO tasks (flow, run_id, task_id, step, status, created_at, finished_at, attempt, "
@@ -42,7 +44,7 @@ _COPY_ARTIFACTS = (
 _COPY_EVENTS = (
     "INSERT INTO task_metadata (flow, run_id, task_id, attempt, field, value, type, tags, timestamp) "
     f"SELECT ?, ?, ?, attempt, field, value, type, tags, timestamp FROM task_metadata {_COPY_WHERE} "
-    "AND field <> ? ORDER BY id"
+    "AND field NOT IN (?, ?) ORDER BY id"
 )
 
 
@@ -101,8 +103,9 @@ def clone_into(
     """Create a SUCCEEDED copy of a finished task in run `flow/run_id`; see `clone_task`.
 
     The origin's attempts up to its latest successful one are copied with their logs keys,
-    artifact index rows (the same blob keys, so no data moves) and metadata events. Earlier
-    `origin-task-id` events are not copied: the clone gets exactly one, naming its origin.
+    artifact index rows (the same blob keys, so no data moves) and metadata events. The
+    origin's own `origin-run-id` and `origin-task-id` events (it may itself come from a resume)
+    are not copied: the clone gets exactly one of each, naming the origin's run and task.
 
     Raises:
         NotFoundError: the origin or the target run does not exist, or the origin never
@@ -147,9 +150,14 @@ def clone_into(
     copy = (*target, *origin[:3], best)
     tx.run(_COPY_ATTEMPTS, copy)
     tx.run(_COPY_ARTIFACTS, copy)
-    tx.run(_COPY_EVENTS, (*copy, ORIGIN_EVENT))
-    origin_event = MetadataEvent(ORIGIN_EVENT, source.task_id, type=ORIGIN_EVENT, timestamp=now)
-    tx.run(INSERT_EVENT, event_row((*target, int(best)), origin_event, now))
+    tx.run(_COPY_EVENTS, (*copy, ORIGIN_RUN_EVENT, ORIGIN_TASK_EVENT))
+    tx.many(
+        INSERT_EVENT,
+        [
+            event_row((*target, int(best)), MetadataEvent(field, value, type=field, timestamp=now), now)
+            for field, value in ((ORIGIN_RUN_EVENT, source.run_id), (ORIGIN_TASK_EVENT, source.task_id))
+        ],
+    )
     return clone
 
 

@@ -230,7 +230,8 @@ class MetadataStore(Protocol):
 
     def clone_task(self, origin_pathspec: str, flow: str, run_id: str, new: NewTask) -> TaskRecord:
         """Create a SUCCEEDED task in run `run_id` that reuses the origin's artifacts (by key),
-        attempts, logs and metadata, with origin_pathspec set."""
+        attempts, logs and metadata, with origin_pathspec set and the metadata `origin-run-id`
+        and `origin-task-id` naming the origin task (and nothing the origin had of these)."""
         ...
 
     def settle_unfinished_tasks(self, flow: str, run_id: str) -> None:

@@ -344,8 +344,9 @@ class SqlMetadataStore:
         """Create a SUCCEEDED task in run `run_id` that reuses a finished task of another run.
 
         The clone gets the origin's attempts up to its latest successful one, their logs keys,
-        artifact index (the same blob keys: no data is copied) and metadata events, plus one
-        `origin-task-id` event; `origin_pathspec` is set and the attempt number is kept.
+        artifact index (the same blob keys: no data is copied) and metadata events, with one
+        `origin-run-id` and one `origin-task-id` event naming the origin (those the origin had
+        are not copied); `origin_pathspec` is set and the attempt number is kept.
 
         Raises:
             NotFoundError: the origin, or the target flow or run, does not exist, or the

@@ -28,10 +28,11 @@ from braidflow.flow.spec import FlowSpec
 from braidflow.metadata import open_metadata_store
 from braidflow.metadata.base import MetadataStore, NewTask, RunRecord, RunStatus, TaskResult, TaskStatus
 from braidflow.runtime.binding import FlowBinding, TaskOptions
+from braidflow.runtime.inputs import TaskInputs
 from braidflow.runtime.launcher import ForkLauncher
 from braidflow.runtime.resume import ResumePlan
 from braidflow.runtime.scheduler import DoneTask, RunOutcome, Scheduler
-from braidflow.runtime.task import save_artifact
+from braidflow.runtime.task import save_artifact, with_task_events
 from braidflow.settings import Settings
 
 PARAMETERS_STEP = "_parameters"
@@ -254,16 +255,19 @@ def _create_run(
 
 
 def _record_parameters(binding: FlowBinding, run: RunRecord, params: dict[str, Any]) -> DoneTask:
-    """Store the parameter values as the artifacts of a `_parameters` task that `start` inherits."""
+    """Store the parameter values as the artifacts of a `_parameters` task that `start` inherits.
+
+    Its attempt records the metadata every task's does (`origin-run-id` in a resume, ...).
+    """
     md = binding.metadata
     (task,) = md.create_tasks(run.flow, run.run_id, [NewTask(PARAMETERS_STEP)])
     md.start_attempt(task.pathspec, 0)
     now, records = time.time(), []
     for name, value in params.items():
         records.append(save_artifact(binding.artifacts, name, value, task.pathspec, now, 0))
-    md.finish_attempt(
-        task.pathspec, 0, TaskResult(TaskStatus.SUCCEEDED, artifacts=records, next_steps=("start",))
-    )
+    result = TaskResult(TaskStatus.SUCCEEDED, artifacts=records, next_steps=("start",))
+    inputs = TaskInputs(task=task, run=run, parents=(), indexes={})
+    md.finish_attempt(task.pathspec, 0, with_task_events(binding, inputs, 0, result))
     done = dataclasses.replace(task, status=TaskStatus.SUCCEEDED, attempt=0, next_steps=("start",))
     return DoneTask(done, tuple(records))
 

@@ -300,7 +300,11 @@ def test_clone_task_reuses_the_origin_by_reference(store: MetadataStore, run_id:
         "err",
     )
     events = store.list_task_metadata(clone.pathspec)
-    assert [(e.field, e.value) for e in events] == [("python_version", "3.11"), ("origin-task-id", "1")]
+    assert [(e.field, e.value) for e in events] == [
+        ("python_version", "3.11"),
+        ("origin-run-id", run_id),
+        ("origin-task-id", "1"),
+    ]
     assert [s.step for s in store.list_steps("HelloFlow", target_run)] == ["other", "start"]
     # the origin is untouched
     assert store.get_task(origin.pathspec).origin_pathspec is None
@@ -317,7 +321,8 @@ def test_a_clone_of_a_clone_names_only_its_own_origin(
     second_clone = store.clone_task(first_clone.pathspec, "HelloFlow", third, NewTask("start"))
     assert second_clone.origin_pathspec == first_clone.pathspec
     events = store.list_task_metadata(second_clone.pathspec)
-    assert [e.field for e in events].count("origin-task-id") == 1
+    origins = [(e.field, e.value) for e in events if e.field.startswith("origin-")]
+    assert origins == [("origin-run-id", second), ("origin-task-id", first_clone.task_id)]
     assert [a.key for a in store.list_artifacts(second_clone.pathspec)] == ["kx"]
 
 
