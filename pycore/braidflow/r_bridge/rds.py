@@ -55,6 +55,7 @@ NA_INTEGER = -(2**31)  # also NA for logicals
 NA_REAL_BITS = 0x7FF00000000007A2  # R's NA_real_: a NaN whose low word is 1954
 NA_REAL: float = struct.unpack(">d", NA_REAL_BITS.to_bytes(8, "big"))[0]
 
+FAST_STRINGS = 64  # character vectors at least this long are read and written with numpy
 MAX_EXPANDED_SEQUENCE = 2**28  # a longer compact sequence (v3 only) is refused, not expanded
 R_VERSION = (4 << 16) | (2 << 8) | 2  # the version this writer claims: 4.2.2, as installed here
 MIN_R_VERSION_V2 = (2 << 16) | (3 << 8)  # 2.3.0: any R that reads format version 2
@@ -367,9 +368,73 @@ class _Reader:
         return node
 
     def strings(self, n: int) -> list[str | None]:
-        # The hot loop of a character column: one struct call and one slice per element.
+        # A character column of a million rows, without a Python loop over its elements. R
+        # strings never hold NUL, so every NUL byte belongs to an element's 8-byte header; numpy
+        # finds the bytes that look like the start of one, and the candidates are accepted only
+        # if each one's length leads exactly to the next. Then one decode and one split make
+        # the strings. Anything unusual (latin1 or bytes marks, a damaged header) takes the
+        # element-by-element path, which also says precisely what is wrong.
+        if n < FAST_STRINGS:
+            return self.strings_one_by_one(n)
+        found = self.string_headers(n)
+        if found is None:
+            return self.strings_one_by_one(n)
+        region, offsets, flags, sizes = found
+        if ((flags & 0xFF != CHARSXP) | (flags & HAS_ATTR != 0) | (sizes < -1)).any():
+            return self.strings_one_by_one(n)
+        keep = np.ones(len(region), dtype=bool)
+        for k in range(7):
+            keep[offsets + k] = False
+        text = region.copy()
+        text[offsets + 7] = 0  # the last header byte of each element becomes its separator
+        try:
+            parts: list[str | None] = text[keep].tobytes().decode("utf-8").split("\x00")
+        except UnicodeDecodeError:
+            return self.strings_one_by_one(n)
+        if len(parts) != n + 1:
+            return self.strings_one_by_one(n)
+        del parts[0]
+        for i in np.flatnonzero(sizes == -1).tolist():
+            parts[i] = None
+        self.pos += len(region)
+        return parts
+
+    def string_headers(self, n: int) -> tuple[NDArray[np.uint8], NDArray[np.int64], Any, Any] | None:
+        """Where the n elements of a character vector start, checked, or None."""
+        rest = len(self.buf) - self.pos
+        everything = np.frombuffer(self.buf, dtype=np.uint8, count=rest, offset=self.pos)
+        window = min(rest, 24 * n + 4096)  # room for strings of about 16 bytes, else grown
+        while True:
+            b = everything[:window]
+            m = window - 7
+            if m <= 0:
+                return None
+            # Each header is 00 {00|04} {00|80} 09 then a length below 16 MiB (00) or NA (ff);
+            # the 09 is the rarest byte in text, so it is looked for first.
+            at = np.flatnonzero(b[3 : m + 3] == CHARSXP)
+            at = at[b[at] == 0]
+            second, third, fourth = b[at + 1], b[at + 2], b[at + 4]
+            at = at[
+                ((second == 0) | (second == ASCII_MASK >> 4))
+                & ((third == 0) | (third == (UTF8_MASK << 4) & 0xFF))
+                & ((fourth == 0) | (fourth == 0xFF))
+            ]
+            offsets = at[:n].astype(np.int64)
+            if len(offsets) == n:
+                break
+            if window == rest:
+                return None
+            window = min(rest, 2 * window)
+        flags, sizes = _int32_at(b, offsets), _int32_at(b, offsets + 4)
+        following = offsets + 8 + np.maximum(sizes, 0)
+        if offsets[0] != 0 or not np.array_equal(following[:-1], offsets[1:]) or following[-1] > rest:
+            return None
+        return b[: int(following[-1])], offsets, flags, sizes
+
+    def strings_one_by_one(self, n: int) -> list[str | None]:
         out: list[str | None] = [None] * n
-        buf, pos, unpack = self.buf, self.pos, _II.unpack_from
+        self.pos = pos = self.pos
+        buf, unpack = self.buf, _II.unpack_from
         end = len(buf)
         for i in range(n):
             if pos + 8 > end:
@@ -430,6 +495,15 @@ class _Reader:
             raise self.error(f"the ALTREP class {name!r} is not supported; serialize with version = 2")
         node.attrs = self.attributes(attr_list)
         return node
+
+
+def _int32_at(b: NDArray[np.uint8], at: NDArray[np.int64]) -> NDArray[np.int32]:
+    """The big-endian int32 starting at each offset `at` of the bytes `b`."""
+    value = b[at].astype(np.uint32) << 24
+    value |= b[at + 1].astype(np.uint32) << 16
+    value |= b[at + 2].astype(np.uint32) << 8
+    value |= b[at + 3]
+    return value.view(np.int32)
 
 
 def _decode(raw: bytes, levels: int) -> str:
@@ -601,6 +675,42 @@ class _Writer:
             self.attributes(node.attrs)
 
     def strings(self, values: list[str | None]) -> None:
+        # As in reading: one join and one encode make the bytes, numpy lays out the headers.
+        n = len(values)
+        if n < FAST_STRINGS:
+            self.strings_one_by_one(values)
+            return
+        try:
+            data = np.frombuffer("\x00".join([v or "" for v in values]).encode("utf-8"), dtype=np.uint8)
+        except UnicodeEncodeError:  # strings R marked as bytes, kept through surrogateescape
+            self.strings_one_by_one(values)
+            return
+        separators = np.flatnonzero(data == 0)
+        if len(separators) != n - 1:
+            raise _nul_error()
+        begins = np.concatenate(([0], separators + 1))
+        ends = np.append(separators, len(data))
+        missing = np.asarray(np.array(values, dtype=object) == None, dtype=np.bool_)  # noqa: E711
+        sizes = np.where(missing, 0, ends - begins)
+        headers = np.empty((n, 2), dtype=">i4")
+        headers[:, 0] = CHARSXP | ASCII_MASK << 12
+        high = data >= 0x80
+        if high.any():  # some strings are not ASCII: mark those UTF-8
+            wide = np.concatenate(([0], np.cumsum(high, dtype=np.int32)))
+            headers[wide[ends] > wide[begins], 0] = CHARSXP | UTF8_MASK << 12
+        headers[:, 1] = sizes
+        headers[missing] = (CHARSXP, -1)
+        text = data[data != 0]
+        out = np.empty(8 * n + len(text), dtype=np.uint8)
+        at = 8 * np.arange(n, dtype=np.int64) + np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        is_header = np.zeros(len(out), dtype=bool)
+        for k in range(8):
+            is_header[at + k] = True
+        out[is_header] = headers.view(np.uint8).reshape(-1)
+        out[~is_header] = text
+        self.out.append(out.tobytes())
+
+    def strings_one_by_one(self, values: list[str | None]) -> None:
         pack, out = _II.pack, self.out
         ascii_flags = CHARSXP | (ASCII_MASK << 12)
         for value in values:
@@ -608,10 +718,14 @@ class _Writer:
                 out.append(pack(CHARSXP, -1))
             elif value.isascii():
                 raw = value.encode("ascii")
+                if b"\x00" in raw:
+                    raise _nul_error()
                 out.append(pack(ascii_flags, len(raw)))
                 out.append(raw)
             else:
                 raw, levels = _encode(value)
+                if b"\x00" in raw:
+                    raise _nul_error()
                 out.append(pack(CHARSXP | (levels << 12), len(raw)))
                 out.append(raw)
 
@@ -647,6 +761,10 @@ class _Writer:
         else:
             self.i32(0)  # R's padding before an ordinary item
             self.item(entry[1])
+
+
+def _nul_error() -> RSerializationError:
+    return RSerializationError("a string holds a NUL character, which R strings cannot hold")
 
 
 def _encode(value: str) -> tuple[bytes, int]:

@@ -551,22 +551,21 @@ def _vector_node(values: Any) -> RNode:
 
 def _objects_node(array: NDArray[Any]) -> RNode:
     """An object array: strings, dates or booleans, with None (or NaN, pd.NA) as NA."""
+    kind = pd.api.types.infer_dtype(array, skipna=True)  # one pass in C, not a Python loop
+    if kind not in ("string", "empty", "date", "boolean"):
+        raise _Opaque
+    missing = np.asarray(pd.isna(array), dtype=np.bool_)
     items = array.tolist()
-    present = [v for v in items if not _is_missing(v)]
-    if all(isinstance(v, str) for v in present):
-        return rds.strings([None if _is_missing(v) else v for v in items])
-    if present and all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in present):
-        days = np.array(
-            [NA_REAL if _is_missing(v) else float((v - _EPOCH).days) for v in items], dtype=np.float64
-        )
+    for i in np.flatnonzero(missing).tolist():
+        items[i] = None
+    if kind in ("string", "empty"):
+        return rds.strings(items)
+    if kind == "date":
+        if any(isinstance(v, dt.datetime) for v in items):
+            raise _Opaque
+        days = [NA_REAL if v is None else float((v - _EPOCH).days) for v in items]
         return rds.vector(REALSXP, days, [("class", rds.strings(["Date"]))])
-    if present and all(isinstance(v, (bool, np.bool_)) for v in present):
-        return rds.vector(LGLSXP, [NA_INTEGER if _is_missing(v) else int(v) for v in items])
-    raise _Opaque
-
-
-def _is_missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    return rds.vector(LGLSXP, [NA_INTEGER if v is None else int(v) for v in items])
 
 
 def _with_missing(node: RNode, missing: NDArray[Any]) -> RNode:

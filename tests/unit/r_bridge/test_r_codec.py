@@ -128,3 +128,41 @@ def test_a_long_pairlist_is_read_without_deep_recursion() -> None:
     node = rds.vector(rds.INTSXP, [1], attrs)
     back, _ = rds.read(rds.write(node))
     assert [key for key, _ in back.attrs] == [key for key, _ in attrs]
+
+
+def _one_by_one(values: list[str | None]) -> bytes:
+    writer = rds._Writer()
+    writer.strings_one_by_one(values)
+    return b"".join(writer.out)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [f"id{i:07d}" for i in range(1000)],  # every length is 9: its bytes look like a header's
+        ["", None, "\t", "\u00e9\t", "x" * 300, "\u2713", None, "\tid"] * 40,
+        [None] * 100,
+        [""] * 100,
+    ],
+    ids=["length-9", "mixed", "all-NA", "all-empty"],
+)
+def test_long_character_vectors_take_the_fast_path_with_the_same_bytes(values: list[str | None]) -> None:
+    data = rds.write(rds.strings(values))
+    assert data[14 + 8 :] == _one_by_one(values)
+    node, _ = rds.read(data)
+    assert node.value == values
+
+
+def test_latin1_marked_strings_in_a_long_vector_are_read_one_by_one() -> None:
+    latin1 = struct.pack(">ii", rds.CHARSXP | rds.LATIN1_MASK << 12, 1) + b"\xe9"
+    body = _one_by_one(["a"] * 70) + latin1
+    data = (
+        b"X\n" + struct.pack(">iii", 2, rds.R_VERSION, 0x020300) + struct.pack(">ii", rds.STRSXP, 71) + body
+    )
+    assert list(from_r_bytes(data)) == ["a"] * 70 + ["\u00e9"]
+
+
+def test_a_string_with_nul_cannot_go_to_r() -> None:
+    for values in (["a\x00b"], ["ok"] * 100 + ["a\x00b"]):
+        with pytest.raises(RSerializationError, match="NUL"):
+            to_r_bytes(np.array(values, dtype=object))
