@@ -261,7 +261,20 @@ CASES = [
         {"model": RObject(b"", ("lm",)), "n": 50},
         send=FROM_R,
     ),
-    Case("named vector", "c(a = 1, b = 2)", RObject(b"", ("numeric",)), send=FROM_R),
+    Case(
+        "named vector",
+        "c(a = 1L, b = NA, a = 3L)",
+        pd.Series(pd.array([1, None, 3], dtype="Int64"), index=pd.Index(["a", "b", "a"], dtype=object)),
+    ),
+    Case(
+        "pandas Series with string labels",
+        None,
+        None,
+        send=pd.Series([0.5, 1.5], index=["x", "y"], name="ignored"),
+        back=pd.Series([0.5, 1.5], index=pd.Index(["x", "y"], dtype=object)),
+        r_expected="c(x = 0.5, y = 1.5)",
+    ),
+    Case("vector with NA names", 'setNames(1:2, c("a", NA))', RObject(b"", ("integer",)), send=FROM_R),
     Case(
         "matrix with dimnames",
         'matrix(1:4, 2, dimnames = list(c("a", "b"), c("c", "d")))',
@@ -397,7 +410,9 @@ def assert_same(actual: Any, expected: Any) -> None:
         assert repr(actual) == repr(expected)
         return
     assert type(actual) is type(expected), (type(actual), type(expected))
-    if isinstance(expected, pd.DataFrame):
+    if isinstance(expected, pd.Series):
+        pd.testing.assert_series_equal(actual, expected, check_exact=True)
+    elif isinstance(expected, pd.DataFrame):
         pd.testing.assert_frame_equal(actual, expected, check_exact=True)
         for column in expected.columns:
             if expected[column].dtype == np.float64:

@@ -171,7 +171,19 @@ def _to_python(node: RNode) -> Any:
             return _vector(node)
         if names == ["dim"]:
             return _array(node)
+        if names == ["names"]:
+            return _named_vector(node)
     raise _Opaque
+
+
+def _named_vector(node: RNode) -> pd.Series[Any]:
+    """A vector with names (`c(a = 1, b = 2)`, `coef(fit)`): a Series indexed by the names."""
+    labels = node.attrs[0][1]
+    if labels.sexptype != STRSXP or len(labels.value) != len(node.value) or None in labels.value:
+        raise _Opaque
+    index = pd.Index(np.array(labels.value, dtype=object), dtype=object)
+    series: pd.Series[Any] = pd.Series(_column(node), index=index, copy=False)
+    return series
 
 
 def _usable_names(keys: list[str | None], n: int) -> bool:
@@ -447,9 +459,14 @@ def _mapped(value: Any) -> RNode:
     if isinstance(value, pd.DataFrame):
         return _frame_node(value)
     if isinstance(value, pd.Series):
-        if not value.index.equals(pd.RangeIndex(len(value))):
+        node = _vector_node(_series_values(value))
+        index = value.index
+        if isinstance(index, pd.RangeIndex) and (index.start, index.step) == (0, 1):
+            return node  # a default index carries nothing R would keep
+        if node.attrs or pd.api.types.infer_dtype(value.index, skipna=False) != "string":
             raise _Opaque
-        return _vector_node(_series_values(value))
+        node.attrs = [("names", rds.strings([str(label) for label in value.index]))]
+        return node
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
             return _mapped(value[()])
