@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from braidflow.datastore.cas import ArtifactStore
-from braidflow.flow.parameter import parameter_names
+from braidflow.flow.constants import run_value_names
 from braidflow.flow.spec import STATE, FlowSpec, Inputs, TaskState
 from braidflow.metadata.base import ArtifactRecord, TaskRecord
 from braidflow.runtime.binding import FlowBinding
@@ -20,9 +20,9 @@ def build_flow(binding: FlowBinding, inputs: TaskInputs) -> FlowSpec:
     inherited: dict[str, ArtifactRecord] = {}
     if task.input_paths:
         first = inputs.index_of(task.input_paths[0])
-        if node.is_join:  # only parameters flow through joins unchanged
-            params = set(parameter_names(binding.flow_cls))
-            inherited = {r.name: r for r in first if r.name in params}
+        if node.is_join:  # only parameters and constants flow through joins unchanged
+            run_values = run_value_names(binding.flow_cls)
+            inherited = {r.name: r for r in first if r.name in run_values}
         else:
             inherited = {r.name: r for r in first}
     flow.__dict__[STATE] = TaskState(

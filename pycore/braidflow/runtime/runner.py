@@ -21,12 +21,21 @@ from braidflow.datastore import open_blob_store
 from braidflow.datastore.cas import ArtifactStore
 from braidflow.decorators.base import DecoratorSpec
 from braidflow.decorators.policy import step_policies
-from braidflow.exceptions import CommandError, ForkServerDied, NotFoundError
+from braidflow.exceptions import ArtifactError, CommandError, ForkServerDied, NotFoundError
+from braidflow.flow.constants import constants_of
 from braidflow.flow.graph import FlowGraph
 from braidflow.flow.parameter import parameters_of
 from braidflow.flow.spec import FlowSpec
 from braidflow.metadata import open_metadata_store
-from braidflow.metadata.base import MetadataStore, NewTask, RunRecord, RunStatus, TaskResult, TaskStatus
+from braidflow.metadata.base import (
+    ArtifactRecord,
+    MetadataStore,
+    NewTask,
+    RunRecord,
+    RunStatus,
+    TaskResult,
+    TaskStatus,
+)
 from braidflow.runtime.binding import FlowBinding, TaskOptions
 from braidflow.runtime.inputs import TaskInputs
 from braidflow.runtime.launcher import ForkLauncher
@@ -78,10 +87,14 @@ def run_flow(
     Ctrl-C, SIGTERM or SIGHUP stops every task, records the run as failed and exits 128 + the
     signal. If the task fork server dies, the tasks are stopped and the run is recorded as
     failed too, then `ForkServerDied` is raised (exit 1).
+
+    Raises:
+        ArtifactError: a class-level constant of the flow cannot be stored; no run is recorded.
     """
+    values = _run_values(binding, params)
     with _interrupts_stop(binding, options) as started:
         run = started(_create_run(binding, options, datastore_url, origin_run_id=None))
-        return _execute_from_start(binding, run, options, params, resume=None)
+        return _execute_from_start(binding, run, options, values, resume=None)
 
 
 def resume_flow(
@@ -96,27 +109,60 @@ def resume_flow(
     # An origin stopped before it recorded its parameters has nothing to reuse: it runs again
     # from the start, with the parameter values a plain `run` would take (resolved first, so a
     # missing required one fails before anything is recorded).
-    params = None if _has_parameters(md, origin) else _default_parameters(binding.flow_cls)
+    values = (
+        None if _has_parameters(md, origin) else _run_values(binding, _default_parameters(binding.flow_cls))
+    )
     with _interrupts_stop(binding, options) as started:
         run = started(_create_run(binding, options, datastore_url, origin_run_id=origin.run_id))
         plan = ResumePlan(md, binding.graph, origin, step)
-        if params is None:  # cloned from the origin run
+        if values is None:  # cloned from the origin run, its constants with its parameters
             return _execute(binding, run, options, [NewTask(PARAMETERS_STEP)], [], resume=plan)
         _progress(options.quiet)(
             f"{origin.pathspec} stopped before it recorded its parameters: running from the start."
         )
-        return _execute_from_start(binding, run, options, params, resume=plan)
+        return _execute_from_start(binding, run, options, values, resume=plan)
+
+
+@dataclass(frozen=True)
+class RunValues:
+    """What a run's `_parameters` task holds: its parameter values, and the flow's class-level
+    constants, already stored (each once, by content)."""
+
+    params: dict[str, Any]
+    constants: tuple[ArtifactRecord, ...]
+
+
+def _run_values(binding: FlowBinding, params: dict[str, Any]) -> RunValues:
+    """`params` with the flow's constants, stored before any run is recorded, so a constant that
+    cannot be stored stops the command with nothing recorded.
+
+    Raises:
+        ArtifactError: a constant cannot be pickled; the message names it and the flow.
+    """
+    flow, now, constants = binding.graph.name, time.time(), []
+    for name, value in constants_of(binding.flow_cls).items():
+        try:
+            constants.append(save_artifact(binding.artifacts, name, value, "", now, 0))
+        except ArtifactError as exc:
+            reason = exc.__cause__ or exc
+            raise ArtifactError(
+                f"class constant '{name}' of {flow} cannot be stored as an artifact "
+                f"({type(reason).__name__}: {reason}); make it picklable, or start its name "
+                "with '_' to keep it out of the run's artifacts",
+                artifact=name,
+            ) from exc
+    return RunValues(params, tuple(constants))
 
 
 def _execute_from_start(
     binding: FlowBinding,
     run: RunRecord,
     options: RunOptions,
-    params: dict[str, Any],
+    values: RunValues,
     resume: ResumePlan | None,
 ) -> RunOutcome:
-    """Record the run's parameter values, then execute it from `start`."""
-    params_task = _record_parameters(binding, run, params)
+    """Record the run's parameter values and constants, then execute it from `start`."""
+    params_task = _record_parameters(binding, run, values)
     first = [NewTask("start", (), (params_task.record.pathspec,))]
     return _execute(binding, run, options, first, [params_task], resume=resume)
 
@@ -254,8 +300,9 @@ def _create_run(
     return run
 
 
-def _record_parameters(binding: FlowBinding, run: RunRecord, params: dict[str, Any]) -> DoneTask:
-    """Store the parameter values as the artifacts of a `_parameters` task that `start` inherits.
+def _record_parameters(binding: FlowBinding, run: RunRecord, values: RunValues) -> DoneTask:
+    """Store the parameter values, with the constants, as the artifacts of a `_parameters` task
+    that `start` inherits (and every task after it carries forward by key).
 
     Its attempt records the metadata every task's does (`origin-run-id` in a resume, ...).
     """
@@ -263,8 +310,9 @@ def _record_parameters(binding: FlowBinding, run: RunRecord, params: dict[str, A
     (task,) = md.create_tasks(run.flow, run.run_id, [NewTask(PARAMETERS_STEP)])
     md.start_attempt(task.pathspec, 0)
     now, records = time.time(), []
-    for name, value in params.items():
+    for name, value in values.params.items():
         records.append(save_artifact(binding.artifacts, name, value, task.pathspec, now, 0))
+    records.extend(dataclasses.replace(record, created_at=now) for record in values.constants)
     result = TaskResult(TaskStatus.SUCCEEDED, artifacts=records, next_steps=("start",))
     inputs = TaskInputs(task=task, run=run, parents=(), indexes={})
     md.finish_attempt(task.pathspec, 0, with_task_events(binding, inputs, 0, result))
