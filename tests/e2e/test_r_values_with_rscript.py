@@ -226,6 +226,14 @@ CASES = [
         pd.DataFrame({"v": [2.5, 3.5]}, index=pd.Index([2, 3])),
     ),
     Case(
+        "tibble (a data.frame subclass)",
+        'structure(list(x = 1:2, y = c("a", NA)), class = c("tbl_df", "tbl", "data.frame"), '
+        "row.names = c(NA, -2L))",
+        pd.DataFrame({"x": np.array([1, 2]), "y": objects(["a", None])}).pipe(
+            lambda frame: frame.attrs.update(r_class=["tbl_df", "tbl", "data.frame"]) or frame
+        ),
+    ),
+    Case(
         "zero-row data.frame",
         "data.frame(x = numeric(0), s = character(0))",
         pd.DataFrame({"x": np.array([], dtype=np.float64), "s": objects([])}),
@@ -281,6 +289,7 @@ CASES = [
         RObject(b"", ("matrix", "array")),
         send=FROM_R,
     ),
+    Case("list with some names empty", "list(1, b = 2)", RObject(b"", ("list",)), send=FROM_R),
     Case("formula", "y ~ x + z", RObject(b"", ("formula",)), send=FROM_R),
     # Python values R cannot use: opaque, lossless
     Case(
@@ -297,6 +306,14 @@ CASES = [
         None,
         send=Point(1, 2),
         r_check="function(got) inherits(got, 'braidflow_python_object') && grepl('Point', got$python_type)",
+    ),
+    Case(
+        "Python dict with an empty key",
+        None,
+        None,
+        send={"": 1},
+        r_check="function(got) inherits(got, 'braidflow_python_object') && "
+        "got$python_type == 'builtins.dict'",
     ),
     Case(
         "Python tuple inside a list",
@@ -414,6 +431,7 @@ def assert_same(actual: Any, expected: Any) -> None:
         pd.testing.assert_series_equal(actual, expected, check_exact=True)
     elif isinstance(expected, pd.DataFrame):
         pd.testing.assert_frame_equal(actual, expected, check_exact=True)
+        assert actual.attrs == expected.attrs
         for column in expected.columns:
             if expected[column].dtype == np.float64:
                 assert_same(actual[column].to_numpy(), expected[column].to_numpy())

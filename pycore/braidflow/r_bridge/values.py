@@ -41,6 +41,7 @@ from braidflow.r_bridge.rds import (
 )
 
 PYTHON_OBJECT_CLASS = "braidflow_python_object"
+R_CLASS_ATTR = "r_class"  # DataFrame.attrs key: the class of a data.frame subclass (a tibble)
 _EPOCH = dt.date(1970, 1, 1)
 _INT_MAX = 2**31 - 1
 _IMPLICIT_CLASS = {
@@ -152,6 +153,8 @@ def _to_python(node: RNode) -> Any:
     classes = r_class(node) if node.attr("class") is not None else ()
     if classes:
         decode = _CLASSED.get(classes)
+        if decode is None and len(classes) > 1 and classes[-1] == "data.frame":
+            decode = _data_frame  # a subclass (a tibble): the class goes in DataFrame.attrs
         if decode is None:
             raise _Opaque
         return decode(node)
@@ -352,6 +355,9 @@ def _data_frame(node: RNode) -> pd.DataFrame:
     columns = [_frame_column(column, len(index)) for column in node.value]
     frame = pd.DataFrame(dict(enumerate(columns)), index=index)
     frame.columns = pd.Index(np.array(names, dtype=object), dtype=object)
+    classes = r_class(node)
+    if classes != ("data.frame",):
+        frame.attrs[R_CLASS_ATTR] = list(classes)
     return frame
 
 
@@ -452,8 +458,8 @@ def _mapped(value: Any) -> RNode:
     if type(value) is list:
         return rds.RNode(VECSXP, [_to_node(item) for item in value])
     if type(value) is dict:
-        if not all(isinstance(key, str) for key in value):
-            raise _Opaque
+        if not all(isinstance(key, str) and key for key in value):
+            raise _Opaque  # R list names are strings, and an empty one means "no name"
         names = rds.strings(list(value))
         return rds.RNode(VECSXP, [_to_node(item) for item in value.values()], [("names", names)])
     if isinstance(value, pd.DataFrame):
@@ -667,9 +673,16 @@ def _frame_node(frame: pd.DataFrame) -> RNode:
         if node.attr("dim") is not None:
             raise _Opaque
         columns.append(node)
+    classes = frame.attrs.get(R_CLASS_ATTR, ["data.frame"])
+    if not (
+        isinstance(classes, list)
+        and all(isinstance(c, str) for c in classes)
+        and classes[-1:] == ["data.frame"]
+    ):
+        raise _Opaque
     attrs = [
         ("names", rds.strings([str(c) for c in frame.columns])),
-        ("class", rds.strings(["data.frame"])),
+        ("class", rds.strings(classes)),
         ("row.names", _row_names_node(frame.index)),
     ]
     return rds.RNode(VECSXP, columns, attrs)
