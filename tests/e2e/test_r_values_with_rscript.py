@@ -285,7 +285,22 @@ CASES = [
     Case("vector with NA names", 'setNames(1:2, c("a", NA))', RObject(b"", ("integer",)), send=FROM_R),
     Case(
         "matrix with dimnames",
-        'matrix(1:4, 2, dimnames = list(c("a", "b"), c("c", "d")))',
+        'matrix(c(1L, NA, 3L, 4L), 2, dimnames = list(c("a", "b"), c("c", "d")))',
+        pd.DataFrame(
+            {"c": pd.array([1, None], dtype="Int64"), "d": np.array([3, 4])},
+            index=pd.Index(["a", "b"], dtype=object),
+        ).pipe(lambda frame: frame.attrs.update(r_class=["matrix", "array"]) or frame),
+    ),
+    Case(
+        "matrix with column names only",
+        'matrix(c(0.5, 1, 2, 3), 2, dimnames = list(NULL, c("x", "y")))',
+        pd.DataFrame({"x": [0.5, 1.0], "y": [2.0, 3.0]}).pipe(
+            lambda frame: frame.attrs.update(r_class=["matrix", "array"]) or frame
+        ),
+    ),
+    Case(
+        "matrix with named dimnames",
+        'matrix(1:4, 2, dimnames = list(rows = c("a", "b"), cols = c("x", "y")))',
         RObject(b"", ("matrix", "array")),
         send=FROM_R,
     ),

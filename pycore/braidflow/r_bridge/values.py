@@ -174,6 +174,8 @@ def _to_python(node: RNode) -> Any:
             return _vector(node)
         if names == ["dim"]:
             return _array(node)
+        if names == ["dim", "dimnames"]:
+            return _labelled_matrix(node)
         if names == ["names"]:
             return _named_vector(node)
     raise _Opaque
@@ -247,6 +249,38 @@ def _array(node: RNode) -> Any:
     else:
         flat = values
     return flat.reshape(shape, order="F")
+
+
+def _labelled_matrix(node: RNode) -> pd.DataFrame:
+    """A matrix with row or column names (`cor(x)`): a DataFrame labelled by them.
+
+    `attrs["r_class"]` marks it, so it goes back to R as the identical matrix.
+    """
+    dim, dimnames = node.attrs[0][1], node.attrs[1][1]
+    if dim.sexptype != INTSXP or len(dim.value) != 2 or dim.value.min() < 0:
+        raise _Opaque
+    nrow, ncol = (int(d) for d in dim.value)
+    if nrow * ncol != len(node.value) or dimnames.sexptype != VECSXP or dimnames.attrs:
+        raise _Opaque
+    if len(dimnames.value) != 2:
+        raise _Opaque
+    rows, cols = (
+        _matrix_labels(labels, size) for labels, size in zip(dimnames.value, (nrow, ncol), strict=True)
+    )
+    columns = [_column(RNode(node.sexptype, node.value[j * nrow : (j + 1) * nrow])) for j in range(ncol)]
+    frame = pd.DataFrame(dict(enumerate(columns)), index=rows if rows is not None else pd.RangeIndex(nrow))
+    frame.columns = cols if cols is not None else pd.RangeIndex(ncol)
+    frame.attrs[R_CLASS_ATTR] = ["matrix", "array"]
+    return frame
+
+
+def _matrix_labels(labels: RNode, size: int) -> pd.Index[Any] | None:
+    if labels.sexptype == NILVALUE_SXP:
+        return None
+    if labels.sexptype != STRSXP or labels.attrs or len(labels.value) != size or None in labels.value:
+        raise _Opaque
+    index: pd.Index[Any] = pd.Index(np.array(labels.value, dtype=object), dtype=object)
+    return index
 
 
 def _masked(data: NDArray[Any], mask: NDArray[np.bool_]) -> Any:
@@ -665,6 +699,12 @@ def _posixct_node(values: Any) -> RNode:
 
 
 def _frame_node(frame: pd.DataFrame) -> RNode:
+    if frame.attrs.get(R_CLASS_ATTR) == ["matrix", "array"]:
+        matrix = _labelled_matrix_node(frame)
+        if matrix is not None:
+            return matrix
+        frame = frame.copy()  # changed in Python so that it is no longer one matrix
+        del frame.attrs[R_CLASS_ATTR]
     if not all(isinstance(c, str) for c in frame.columns):
         raise _Opaque
     columns = []
@@ -686,6 +726,35 @@ def _frame_node(frame: pd.DataFrame) -> RNode:
         ("row.names", _row_names_node(frame.index)),
     ]
     return rds.RNode(VECSXP, columns, attrs)
+
+
+def _labelled_matrix_node(frame: pd.DataFrame) -> RNode | None:
+    """A DataFrame read from an R matrix with dimnames, as that matrix; None if it cannot be."""
+    columns = [_vector_node(_series_values(frame.iloc[:, j])) for j in range(frame.shape[1])]
+    kinds = {(node.sexptype, bool(node.attrs)) for node in columns}
+    if len(kinds) != 1 or next(iter(kinds))[1]:
+        return None
+    sexptype = columns[0].sexptype
+    if sexptype == STRSXP:
+        values: Any = [item for node in columns for item in node.value]
+    else:
+        values = np.concatenate([node.value for node in columns])
+    rows, cols = _matrix_labels_node(frame.index), _matrix_labels_node(frame.columns)
+    if rows is None or cols is None:
+        return None
+    attrs = [("dim", rds.vector(INTSXP, list(frame.shape)))]
+    if rows.sexptype != NILVALUE_SXP or cols.sexptype != NILVALUE_SXP:
+        attrs.append(("dimnames", RNode(VECSXP, [rows, cols])))
+    return RNode(sexptype, values, attrs)
+
+
+def _matrix_labels_node(labels: pd.Index[Any]) -> RNode | None:
+    """Row or column labels: NULL for a default RangeIndex, strings, or None if neither."""
+    if isinstance(labels, pd.RangeIndex) and (labels.start, labels.step) == (0, 1):
+        return rds.NULL
+    if pd.api.types.infer_dtype(labels, skipna=False) == "string":
+        return rds.strings([str(label) for label in labels])
+    return None
 
 
 def _row_names_node(index: pd.Index[Any]) -> RNode:

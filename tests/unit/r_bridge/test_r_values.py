@@ -82,3 +82,19 @@ def test_r_values_are_stored_and_loaded_as_artifacts(tmp_path: Path) -> None:
     loaded = store.load(store.save(big, name="big").key)
     pd.testing.assert_frame_equal(loaded, big)  # type: ignore[arg-type]
     assert from_r_bytes(to_r_bytes(loaded)).equals(big)
+
+
+def test_a_matrix_frame_changed_into_mixed_types_goes_to_r_as_a_data_frame() -> None:
+    frame = pd.DataFrame({"a": [1.5, 2.5], "b": ["x", "y"]}, index=["r", "s"])
+    frame.attrs["r_class"] = ["matrix", "array"]
+    node, _ = rds.read(to_r_bytes(frame))
+    assert node.attr("class").value == ["data.frame"]  # type: ignore[union-attr]
+    assert frame.attrs["r_class"] == ["matrix", "array"]  # the caller's frame is left alone
+
+
+def test_a_frame_whose_r_class_is_not_a_data_frame_class_stays_python() -> None:
+    frame = pd.DataFrame({"a": [1]})
+    frame.attrs["r_class"] = ["lm"]
+    node, _ = rds.read(to_r_bytes(frame))
+    assert node.attr("class").value == [PYTHON_OBJECT_CLASS]  # type: ignore[union-attr]
+    assert from_r_bytes(to_r_bytes(frame)).equals(frame)
