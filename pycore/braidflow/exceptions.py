@@ -16,6 +16,7 @@
     │   └── MissingInMergeArtifactsError        (alias MissingInMergeArtifactsException)
     ├── TaskFailedError                 a task of the run failed (the run exits 1)
     ├── TaskKilledError                 a task's process died without recording its outcome
+    ├── RStepError                      an R step raised an R error, or R cannot run it
     ├── TimeoutException(TimeoutError)  a step ran longer than its @timeout
     ├── DecoratorError                  a user step decorator misbehaved
     ├── TagError(ValueError)            removing a system tag, an invalid tag
@@ -187,6 +188,16 @@ class TaskKilledError(BraidflowError):
     """A task's process died without recording its outcome (a signal, os._exit, Ctrl-C)."""
 
     reason = "ABORTED"
+
+
+class RStepError(BraidflowError):
+    """An R step failed: the message is R's condition message (the R call stack goes to the
+    task's stderr), or why R or the step's R code could not be loaded."""
+
+    reason = "R_STEP_FAILED"
+    # The task's stderr already has R's message and call stack; a Python traceback of the
+    # bridge would only hide them.
+    report_traceback: ClassVar[bool] = False
 
 
 class TimeoutException(BraidflowError, TimeoutError):

@@ -18,7 +18,7 @@ python_path <- function() {
   if (nzchar(installed)) {
     venv_python <- file.path(dirname(dirname(installed)), "bin", "python")
     if (file.exists(venv_python)) {
-      return(normalizePath(venv_python))
+      return(venv_python)
     }
   }
   found <- Sys.which("python3")

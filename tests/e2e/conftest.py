@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import pytest
 
 # `make install` puts the R package in a library inside the virtualenv (Makefile: R_LIB).
 R_LIBRARY = Path(sys.prefix) / "R-library"
+R_FLOWS = Path(__file__).parent / "flows" / "r"
 
 
 def r_environment(base: dict[str, str]) -> dict[str, str]:
@@ -30,3 +34,24 @@ def r_env() -> dict[str, str]:
     if not (R_LIBRARY / "braidflow" / "DESCRIPTION").is_file():
         pytest.fail(f"the braidflow R package is not installed in {R_LIBRARY}: run `make install`")
     return r_environment(dict(os.environ))
+
+
+RUNNER = Callable[..., "subprocess.CompletedProcess[str]"]  # see the rscript fixture
+
+
+@pytest.fixture
+def rscript(project: Any, r_env: dict[str, str]) -> RUNNER:
+    """Run `Rscript <flow> <args>` in the project (flow: a file under flows/r, or a path)."""
+
+    def run(flow: str | Path, *args: str, timeout: float = 180, **env: str) -> subprocess.CompletedProcess[str]:
+        path = Path(flow) if Path(flow).is_absolute() else R_FLOWS / flow
+        return subprocess.run(
+            ["Rscript", str(path), *args],
+            cwd=project.root,
+            env={**r_environment(project.env), **env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    return run

@@ -230,7 +230,7 @@ def build_graph(source: str, *, path: str, class_name: str) -> FlowGraph:
         path=path,
         line=cls.lineno,
         doc=ast.get_docstring(cls) or "",
-        nodes=_link({node.name: node for node in steps}),
+        nodes=link_nodes({node.name: node for node in steps}),
         attributes=frozenset(name for name, node in members.items() if node is None),
     )
 
@@ -238,10 +238,16 @@ def build_graph(source: str, *, path: str, class_name: str) -> FlowGraph:
 def build_graph_for_class(cls: type) -> FlowGraph:
     """Read the graph of a flow class from the file that defines it.
 
+    A class built from a description rather than source (an R flow) carries its graph in
+    `__braidflow_graph__`, which is returned as it is.
+
     Raises:
         FlowDefinitionError: the class's source file cannot be found (defined in a notebook
             cell or with `type()`), or build_graph rejects the file.
     """
+    carried = cls.__dict__.get("__braidflow_graph__")
+    if isinstance(carried, FlowGraph):
+        return carried
     try:
         path = inspect.getsourcefile(cls)
     except TypeError:
@@ -429,8 +435,9 @@ def _first_paragraph(doc: str) -> str:
     return " ".join(doc.strip().split("\n\n", 1)[0].split())
 
 
-def _link(nodes: dict[str, StepNode]) -> dict[str, StepNode]:
-    """Fill parents, split_parents and matching_join from a walk from start."""
+def link_nodes(nodes: dict[str, StepNode]) -> dict[str, StepNode]:
+    """Fill parents, split_parents and matching_join from a walk from start (also for graphs
+    not read from Python source, such as an R flow's)."""
     parents: dict[str, list[str]] = {name: [] for name in nodes}
     for node in nodes.values():
         for target in dict.fromkeys(node.out):

@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 StepT = TypeVar("StepT", bound=Callable[..., Any])
 
 STEP_MARK = "__braidflow_step__"
+# Optional on a step function: a hashable callable the task fork server runs once before its
+# first fork, so every task inherits what it prepares (R steps start R there).
+WARM_ATTR = "__braidflow_warm__"
 
 
 def step(func: StepT) -> StepT:

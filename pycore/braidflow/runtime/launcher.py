@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import NoReturn, Protocol
 
 from braidflow.exceptions import ForkServerDied
+from braidflow.flow.step import WARM_ATTR
 from braidflow.metadata.base import ExceptionInfo, TaskResult, TaskStatus
 from braidflow.runtime.binding import FlowBinding, TaskOptions
 from braidflow.runtime.capture import Echo, StreamCapture
@@ -130,7 +131,7 @@ class ForkLauncher:
         faulthandler.enable(file=sys.__stderr__ or sys.stderr, all_threads=False)
         sys.stdout.flush()
         sys.stderr.flush()
-        self._zygote = Zygote(self._run_task, self._load_shared)
+        self._zygote = Zygote(self._run_task, self._load_shared, self._warm_up)
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._zygote, selectors.EVENT_READ, None)
         self._children: dict[int, _Child] = {}  # by pid
@@ -402,6 +403,18 @@ class ForkLauncher:
                 with contextlib.suppress(OSError):
                     os.close(fd)
             os._exit(code)
+
+    def _warm_up(self) -> None:
+        """In the fork server: run each distinct warm-up the steps carry (R steps start R)."""
+        seen: set[object] = set()
+        for name in self._binding.graph.nodes:
+            warm = getattr(getattr(self._binding.flow_cls, name, None), WARM_ATTR, None)
+            if callable(warm) and warm not in seen:
+                seen.add(warm)
+                try:
+                    warm()
+                except Exception:  # a task that needs it reports the failure; the server goes on
+                    traceback.print_exc()
 
     def _load_shared(self, key: str, name: str, pathspec: str) -> object:
         return self._binding.artifacts.load(key, name=name, pathspec=pathspec)

@@ -82,7 +82,8 @@ def execute_task(
     except BaseException as exc:  # the task's process must report any failure, even SystemExit
         result = settle_failure(binding, inputs, attempt, describe(exc), options, flow)
         if result.status is TaskStatus.FAILED or policy.print_exception:
-            sys.stderr.write(traceback.format_exc())
+            shown = traceback.format_exc() if getattr(exc, "report_traceback", True) else None
+            sys.stderr.write(shown or "".join(traceback.format_exception_only(exc)))
             sys.stderr.flush()
         report(result)
         return result.status is TaskStatus.SUCCEEDED

@@ -64,7 +64,11 @@ class Reply:
 class Zygote:
     """The scheduler's handle on the fork server."""
 
-    def __init__(self, run_task: RunTask, load_shared: LoadShared) -> None:
+    def __init__(
+        self, run_task: RunTask, load_shared: LoadShared, warm_up: Callable[[], None] | None = None
+    ) -> None:
+        """Fork the server; it runs `warm_up` (if given) once before serving, for every task
+        to inherit what it prepares."""
         requests, requests_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         replies, replies_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pid = os.fork()
@@ -72,6 +76,10 @@ class Zygote:
             try:
                 requests.close()
                 replies.close()
+                if warm_up is not None:  # as in serve(): stopping is the scheduler's to handle
+                    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                        signal.signal(stop, signal.SIG_IGN)
+                    warm_up()
                 _serve(requests_child, replies_child, run_task, load_shared)
             finally:
                 os._exit(0)

@@ -1,0 +1,1 @@
+greet <- function(name) paste0("Hello, ", name, "!")

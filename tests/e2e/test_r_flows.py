@@ -1,0 +1,198 @@
+"""R flows end to end: `Rscript flow.R run|show|check|logs|resume`, R steps in the core's runtime,
+and steps of one language in flows of the other."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import braidflow
+from braidflow.exceptions import NotFoundError
+
+R_FLOWS = Path(__file__).parent / "flows" / "r"
+
+
+def task_of(flow: str, step: str) -> Any:
+    return braidflow.Flow(flow).latest_run[step].task
+
+
+def test_r_flow_runs_and_python_reads_its_artifacts(rscript: Any) -> None:
+    proc = rscript("hello.R", "run", "--alpha", "0.7", "--name", "braid")
+    assert proc.returncode == 0, proc.stderr
+    assert "run() returned 0" in proc.stdout  # code after run() still runs
+    run = braidflow.Flow("HelloRFlow").latest_run
+    assert run.successful
+    assert run.data.total == 14
+    assert run.data.greeting == "Hello, braid!"
+    assert run.data.alpha == 0.7
+    assert sorted(t.data.y for t in run["square"].tasks()) == [1, 4, 9]
+    start = run["start"].task
+    assert "Hello, braid!" in start.stdout  # print() in R
+    assert "a message from start" in start.stderr  # message()
+    assert "Warning: a warning from start" in start.stderr  # warning()
+    end = run["end"].task
+    assert "total 14 alpha 0.7" in end.stdout
+    assert f"pathspec {end.pathspec}" in end.stdout  # current() in R
+
+
+def test_r_error_fails_the_task_with_its_message_and_r_call_stack(rscript: Any) -> None:
+    proc = rscript("failing.R", "run")
+    assert proc.returncode == 1
+    task = task_of("FailingRFlow", "validate")
+    assert not task.successful
+    assert task.exception.type == "braidflow.exceptions.RStepError"
+    assert task.exception.exception == "x is too large: 5"
+    stderr = task.stderr
+    assert "R call stack (innermost last):" in stderr
+    assert "1: validate(self)" in stderr
+    assert "2: check_input(self$x)" in stderr
+    assert "Traceback" not in stderr  # R's stack, not the bridge's Python frames
+    assert task_of("FailingRFlow", "start").data.before == 1
+
+
+def test_resume_reruns_the_failed_r_step_and_reuses_the_rest(rscript: Any) -> None:
+    assert rscript("failing.R", "run").returncode == 1
+    proc = rscript("failing.R", "resume", FAILING_LIMIT="10")
+    assert proc.returncode == 0, proc.stderr
+    run = braidflow.Flow("FailingRFlow").latest_run
+    assert run.successful
+    assert run.data.seen == 5
+    assert "Cloned from FailingRFlow/1/start" in proc.stdout
+
+
+def test_a_script_sourcing_the_flow_gets_the_run_status_and_goes_on(
+    rscript: Any, tmp_path: Path
+) -> None:
+    driver = tmp_path / "driver.R"
+    driver.write_text(
+        f'status <- source("{R_FLOWS / "failing.R"}")$value\ncat("status after run():", status, "\\n")\n'
+    )
+    proc = rscript(driver)
+    assert proc.returncode == 0, proc.stderr  # run() never quit()s the sourcing script
+    assert "status after run(): 1" in proc.stdout
+    assert not braidflow.Flow("FailingRFlow").latest_run.successful
+
+
+def test_retry_catch_and_timeout_apply_to_r_steps(rscript: Any) -> None:
+    proc = rscript("decorated.R", "run")
+    assert proc.returncode == 1  # the timed-out step fails the run
+    start = task_of("DecoratedRFlow", "start")
+    assert start.successful
+    assert start.data.attempt == 1  # attempt 0 failed, the retry succeeded
+    caught = task_of("DecoratedRFlow", "caught")
+    assert caught.successful
+    assert caught.data.problem.exception == "always broken"
+    slow = task_of("DecoratedRFlow", "slow")
+    assert slow.exception.type == "braidflow.exceptions.TimeoutException"
+
+
+def test_endless_r_recursion_fails_its_task_not_the_scheduler(rscript: Any) -> None:
+    proc = rscript("recursion.R", "run")
+    assert proc.returncode == 1
+    assert "Run RecursionRFlow/1 failed" in proc.stdout + proc.stderr
+    task = task_of("RecursionRFlow", "start")
+    assert task.exception.type == "braidflow.exceptions.RStepError"
+    assert "C stack usage" in task.exception.exception
+
+
+def test_step_self_behaves_as_in_metaflow_r(rscript: Any) -> None:
+    proc = rscript("semantics.R", "run", "--verbose")
+    assert proc.returncode == 0, proc.stderr
+    start = task_of("SemanticsRFlow", "start").data
+    assert start.set_parameter.startswith("AttributeError: cannot set 'alpha'")
+    assert "has no attribute 'never_set'" in start.read_missing
+    assert start.x == 2
+    assert start.working_directory == "r"  # the flow file's directory
+    assert start.verbose is True  # an is_flag parameter given without a value
+    join = task_of("SemanticsRFlow", "join").data
+    assert join.from_a == "a"  # inputs addressed by branch name
+    assert "MergeArtifactsException" in join.conflict
+    assert join.shared == "joined"
+
+
+BAD_FLOWS = [
+    (
+        'step(step = "start", r_function = "start_fn", next_step = "end")',
+        "r_function is not a function (it is character)",
+    ),
+    ('step(step = "start", next_step = "middle")', "next_step names no step 'middle'"),
+    ('step(step = "start")', "the step has no next_step"),
+]
+
+
+@pytest.mark.parametrize(("start_step", "problem"), BAD_FLOWS)
+def test_bad_r_flow_fails_before_running_naming_file_line_and_step(
+    rscript: Any, tmp_path: Path, start_step: str, problem: str
+) -> None:
+    flow = tmp_path / "bad.R"
+    flow.write_text(
+        f'library(braidflow)\nbraidflow("BadRFlow") %>%\n  {start_step} %>%\n  step(step = "end") %>%\n  run()\n'
+    )
+    proc = rscript(flow, "run")
+    assert proc.returncode == 2
+    assert f"error: {flow}:3 in step 'start': {problem}" in proc.stderr
+    with pytest.raises(NotFoundError):
+        braidflow.Flow("BadRFlow")
+
+
+def test_foreach_without_a_join_is_refused_in_r_words(rscript: Any, tmp_path: Path) -> None:
+    flow = tmp_path / "nojoin.R"
+    flow.write_text(
+        "library(braidflow)\n"
+        'braidflow("NoJoinRFlow") %>%\n'
+        '  step(step = "start", r_function = function(self) self$xs <- 1:2, next_step = "each",\n'
+        '       foreach = "xs") %>%\n'
+        '  step(step = "each", next_step = "end") %>%\n'
+        '  step(step = "end") %>%\n'
+        "  run()\n"
+    )
+    proc = rscript(flow, "check")
+    assert proc.returncode == 2
+    assert f"error: {flow}:" in proc.stderr
+    assert "join = TRUE" in proc.stderr
+    assert "def " not in proc.stderr and "self.next" not in proc.stderr
+
+
+def test_show_check_help_logs_and_an_unknown_command(rscript: Any) -> None:
+    show = rscript("hello.R", "show")
+    assert show.returncode == 0
+    assert "Step square" in show.stdout and "foreach over items" in show.stdout
+    check = rscript("hello.R", "check")
+    assert check.returncode == 0 and "is valid" in check.stdout
+    helped = rscript("hello.R", "run", "--help")
+    assert helped.returncode == 0 and "--alpha FLOAT" in helped.stdout
+    unknown = rscript("hello.R", "bogus")
+    assert unknown.returncode == 2 and "No such command 'bogus'" in unknown.stderr
+    assert rscript("hello.R", "--quiet", "run").returncode == 0
+    logs = rscript("hello.R", "logs", f"{braidflow.Flow('HelloRFlow').latest_run.id}/end")
+    assert logs.returncode == 0 and "total 14 alpha 0.5" in logs.stdout
+
+
+def test_r_flow_with_a_python_step(rscript: Any) -> None:
+    proc = rscript("mixed_r.R", "run")
+    assert proc.returncode == 0, proc.stderr
+    run = braidflow.Flow("MixedRFlow").latest_run
+    assert run["featurize"].task.data.language == "Python"
+    assert run.data.total == 12
+    assert "doubled in Python: 2 4 6 by Python" in run["end"].task.stdout
+
+
+def test_python_flow_with_an_r_step(project: Any, r_env: dict[str, str]) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(R_FLOWS / "mixed_flow.py"), "run"],
+        cwd=project.root,
+        env={**project.env, "R_LIBS": r_env["R_LIBS"]},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    run = braidflow.Flow("MixedPyFlow").latest_run
+    assert run.data.mean == 3.0
+    assert run.data.label == "n = 4"
+    assert run.data.checked_in_python == 6.0
+    assert "mean from R: 3.0 n = 4" in run["end"].task.stdout
