@@ -21,6 +21,7 @@ from pathlib import Path
 
 from floors import DiskBandwidth, bigartifact_floor, disk_bandwidth, python_startup
 from measure import Measurement, become_subreaper, measure, reap_orphans
+from r_cases import r_table, run_r_cases
 from rewrite import write_metaflow_copies
 from sides import FLOWS, HERE, Side, braidflow_side, ensure_metaflow_venv, metaflow_side
 
@@ -216,7 +217,6 @@ def table(all_cases: list[Case], results: Results) -> str:
             f"- disk, sequential: write {d.write_mb_s:.0f} MB/s (dd conv=fdatasync), "
             f"read {d.read_mb_s:.0f} MB/s ({d.read_method})"
         )
-    lines.append("- R: not yet (no R package)")
     return "\n".join(lines)
 
 
@@ -238,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", default="", help="comma-separated case-name prefixes to run")
     parser.add_argument("--mib", type=int, default=1024, help="bigartifact array size in MiB")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--no-r", action="store_true", help="skip the R rows (bench/r_cases.py)")
     opts = parser.parse_args(argv)
     reps = 1 if opts.quick else opts.reps
     wanted = [p.strip() for p in opts.cases.split(",") if p.strip()]
@@ -249,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     ensure_metaflow_venv(HERE / ".venv-metaflow")
     workdir = Path(tempfile.mkdtemp(prefix="braidflow-bench-", dir=opts.workdir))
     results = Results()
+    r_results: dict[str, list[Measurement]] = {}
     try:
         write_metaflow_copies(FLOWS, workdir / "metaflow-flows")
         sides = [braidflow_side(), metaflow_side(workdir / "metaflow-flows")]
@@ -262,16 +264,23 @@ def main(argv: list[str] | None = None) -> int:
             run_client_cases(client_cases, sides, reps, workdir, results)
         if any(c.name == "bigartifact" for c in chosen):
             results.disk = disk_bandwidth(workdir=workdir, size_mb=opts.mib)
+        if not opts.no_r and (not wanted or any(w.startswith("R") for w in wanted)):
+            r_results = run_r_cases(sides[0], reps, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print()
     print(machine())
     print(table(chosen, results))
+    if r_results:
+        print()
+        print(r_table(r_results))
     out = HERE / "results" / time.strftime("%Y%m%d-%H%M%S.json")
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"machine": machine(), "reps": reps, **asdict(results)}, indent=1))
+    r_runs = {name: [asdict(m) for m in ms] for name, ms in r_results.items()}
+    out.write_text(json.dumps({"machine": machine(), "reps": reps, **asdict(results), "r": r_runs}, indent=1))
     print(f"\nevery measurement: {out.relative_to(HERE.parent)}")
-    return 1 if any(m.returncode for by in results.runs.values() for ms in by.values() for m in ms) else 0
+    failed = any(m.returncode for by in results.runs.values() for ms in by.values() for m in ms)
+    return 1 if failed or any(m.returncode for ms in r_results.values() for m in ms) else 0
 
 
 if __name__ == "__main__":
