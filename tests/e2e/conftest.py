@@ -6,8 +6,8 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,7 +43,9 @@ RUNNER = Callable[..., "subprocess.CompletedProcess[str]"]  # see the rscript fi
 def rscript(project: Any, r_env: dict[str, str]) -> RUNNER:
     """Run `Rscript <flow> <args>` in the project (flow: a file under flows/r, or a path)."""
 
-    def run(flow: str | Path, *args: str, timeout: float = 180, **env: str) -> subprocess.CompletedProcess[str]:
+    def run(
+        flow: str | Path, *args: str, timeout: float = 180, **env: str
+    ) -> subprocess.CompletedProcess[str]:
         path = Path(flow) if Path(flow).is_absolute() else R_FLOWS / flow
         return subprocess.run(
             ["Rscript", str(path), *args],

@@ -64,9 +64,7 @@ def test_resume_reruns_the_failed_r_step_and_reuses_the_rest(rscript: Any) -> No
     assert "Cloned from FailingRFlow/1/start" in proc.stdout
 
 
-def test_a_script_sourcing_the_flow_gets_the_run_status_and_goes_on(
-    rscript: Any, tmp_path: Path
-) -> None:
+def test_a_script_sourcing_the_flow_gets_the_run_status_and_goes_on(rscript: Any, tmp_path: Path) -> None:
     driver = tmp_path / "driver.R"
     driver.write_text(
         f'status <- source("{R_FLOWS / "failing.R"}")$value\ncat("status after run():", status, "\\n")\n'
@@ -129,9 +127,8 @@ def test_bad_r_flow_fails_before_running_naming_file_line_and_step(
     rscript: Any, tmp_path: Path, start_step: str, problem: str
 ) -> None:
     flow = tmp_path / "bad.R"
-    flow.write_text(
-        f'library(braidflow)\nbraidflow("BadRFlow") %>%\n  {start_step} %>%\n  step(step = "end") %>%\n  run()\n'
-    )
+    lines = ["library(braidflow)", 'braidflow("BadRFlow") %>%', f"  {start_step} %>%"]
+    flow.write_text("\n".join([*lines, '  step(step = "end") %>%', "  run()", ""]))
     proc = rscript(flow, "run")
     assert proc.returncode == 2
     assert f"error: {flow}:3 in step 'start': {problem}" in proc.stderr

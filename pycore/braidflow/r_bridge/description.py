@@ -147,7 +147,7 @@ def build_graph(flow: RFlow) -> FlowGraph:
     nodes: dict[str, StepNode] = {}
     for s in flow.steps:
         args = tuple(NextArg(f'"{t}"', step=t) for t in s.next_step)
-        keywords = ((("foreach", NextArg(f'"{s.foreach}"', literal=s.foreach)),) if s.foreach else ())
+        keywords = (("foreach", NextArg(f'"{s.foreach}"', literal=s.foreach)),) if s.foreach else ()
         calls = (NextCall(s.line, NextPlacement.LAST, args, keywords),) if s.next_step else ()
         if s.name == "end":
             kind = StepKind.END

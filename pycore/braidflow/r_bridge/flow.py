@@ -82,7 +82,7 @@ def check_r_flow(flow: RFlow) -> None:
             what = s.kind.partition(":")[2] or "not a file.py:function string"
             raise error(
                 f"r_function is not a function (it is {what})",
-                f"Pass the function itself: step(step = \"{s.name}\", r_function = my_function), "
+                f'Pass the function itself: step(step = "{s.name}", r_function = my_function), '
                 "without quotes or parentheses.",
             )
         if s.kind == "python" and s.py_function:
@@ -90,7 +90,7 @@ def check_r_flow(flow: RFlow) -> None:
         if s.name != "end" and not s.next_step:
             raise error(
                 "the step has no next_step",
-                f"Add next_step = \"<step>\" to step(step = \"{s.name}\", ...); only 'end' has none.",
+                f'Add next_step = "<step>" to step(step = "{s.name}", ...); only \'end\' has none.',
             )
         if s.name == "end" and s.next_step:
             raise error("'end' has a next_step", "Remove next_step: the flow finishes at 'end'.")
@@ -98,14 +98,17 @@ def check_r_flow(flow: RFlow) -> None:
             if target not in names:
                 raise error(
                     f"next_step names no step '{target}'",
-                    f"Add step(step = \"{target}\", ...) or name one of: {', '.join(names)}.",
+                    f'Add step(step = "{target}", ...) or name one of: {", ".join(names)}.',
                 )
         if s.foreach is not None and len(s.next_step) != 1:
             raise error("a foreach step needs exactly one next_step", "Give next_step one step name.")
     if len(set(names)) != len(names):
         twice = next(n for n in names if names.count(n) > 1)
         raise FlowDefinitionError(
-            f"step '{twice}' is declared twice", "Give each step() its own name.", path=flow.file, line=1,
+            f"step '{twice}' is declared twice",
+            "Give each step() its own name.",
+            path=flow.file,
+            line=1,
             step=twice,
         )
     try:
@@ -120,7 +123,7 @@ def _check_python_function(flow: RFlow, spec: str, error: Any) -> None:
     file, sep, name = spec.rpartition(":")
     path = Path(flow.directory, file)
     if not sep or not file or not name:
-        raise error(f"py_function \"{spec}\" is not \"file.py:function\"", "Name the file and the function.")
+        raise error(f'py_function "{spec}" is not "file.py:function"', "Name the file and the function.")
     if not path.is_file():
         raise error(f"py_function names a file that does not exist: {path}", "Put the file next to the flow.")
     if not re.search(rf"^def {re.escape(name)}\s*\(", path.read_text(encoding="utf-8"), re.M):
