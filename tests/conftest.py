@@ -1,11 +1,17 @@
-"""Fixtures shared by the whole suite: an isolated braidflow root per test, and flow runners."""
+"""Fixtures shared by the whole suite: an isolated braidflow root per test, and flow runners.
+
+`project` records into the zero-configuration SQLite store under its root. A test (or a module,
+through `pytestmark`) marked `@pytest.mark.metadata_backends("sqlite", "postgresql")` runs once
+per backend: with "postgresql", flows run with `BRAIDFLOW_METADATA=postgresql://...` on a fresh
+database of the session's server, and the in-process client reads the same database.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +29,7 @@ class Project:
 
     root: Path
     env: dict[str, str]
+    metadata_url: str = ""  # where its runs are recorded, for tests that open the store directly
 
     def run(
         self, flow: str, *args: str, check: bool = False, timeout: float = 120, **env: str
@@ -54,21 +61,61 @@ class Project:
         )
 
 
+def _embedded_metadata(request: pytest.FixtureRequest, root: Path) -> tuple[str, str]:
+    store = root / ".braidflow" / "metadata.db"
+    return "sqlite:///" + store.as_posix().lstrip("/"), ""  # the default: no setting at all
+
+
+def _postgresql_metadata(request: pytest.FixtureRequest, root: Path) -> tuple[str, str]:
+    url: str = request.getfixturevalue("postgres_url")
+    return url, url
+
+
+# backend -> (metadata URL, BRAIDFLOW_METADATA value or "" for the zero-configuration default)
+METADATA_BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], tuple[str, str]]] = {
+    "sqlite": _embedded_metadata,
+    "postgresql": _postgresql_metadata,
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "metadata_backends(*names): run the test once per metadata backend of `project`"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("metadata_backends")
+    if marker is not None and "metadata_backend" in metafunc.fixturenames:
+        metafunc.parametrize("metadata_backend", marker.args)
+
+
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+def metadata_backend() -> str:
+    """The metadata backend `project` records into; parametrize it to run tests on several."""
+    return "sqlite"
+
+
+@pytest.fixture
+def project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, metadata_backend: str
+) -> Iterator[Project]:
     """An empty project root; the in-process client reads the same store, in every namespace."""
     import braidflow
 
     root = tmp_path / "proj"
     (root / ".braidflow").mkdir(parents=True)
+    metadata_url, setting = METADATA_BACKENDS[metadata_backend](request, root)
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIDFLOW_")}
     env.update(BRAIDFLOW_USER="tester", BRAIDFLOW_HOME=str(tmp_path / "config"), PYTHONUNBUFFERED="1")
+    if setting:
+        env["BRAIDFLOW_METADATA"] = setting
     for key in [k for k in os.environ if k.startswith("BRAIDFLOW_")]:
         monkeypatch.delenv(key)
     monkeypatch.setenv("BRAIDFLOW_USER", "tester")
     monkeypatch.setenv("BRAIDFLOW_HOME", str(tmp_path / "config"))
     monkeypatch.chdir(root)
-    braidflow.metadata(f"local@{root}")
+    braidflow.metadata(setting or f"local@{root}")
     braidflow.namespace(None)
-    yield Project(root, env)
+    yield Project(root, env, metadata_url)
     braidflow.default_namespace()

@@ -31,6 +31,7 @@ def test_environment_catch_default_and_resources_metadata(project):
     assert resources["cpu"] == 2 and resources["memory"] == 1000
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_retry_makes_separate_addressable_attempts(project):
     project.run(D + "builtins_flow.py", "run", check=True, MODE="raise", FAILS="2")
     task = Flow("BuiltinsFlow").latest_run["flaky"].task
@@ -53,6 +54,7 @@ def test_retry_waits_between_attempts(project):
     assert second - first >= 0.03 * 60
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_retries_exhausted_fail_the_run(project):
     proc = project.run(D + "exhaust_flow.py", "run")
     assert proc.returncode == 1
@@ -62,6 +64,7 @@ def test_retries_exhausted_fail_the_run(project):
     assert [Task(task.pathspec, attempt=n).stdout for n in range(3)] == ["try 0\n", "try 1\n", "try 2\n"]
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 @pytest.mark.parametrize(
     ("mode", "kind", "phrase"),
     [
@@ -291,6 +294,7 @@ def test_with_on_resume(project):
     assert all(t.current_attempt == 1 for t in run["work"].tasks())
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_a_task_waiting_for_its_retry_is_not_finished(project, monkeypatch):
     """The scheduler heartbeats a task between its attempts, so the client never calls it abandoned."""
     import time  # (this module's imports are kept as they were)

@@ -47,6 +47,7 @@ def test_a_signal_stops_the_tasks_fails_the_run_and_exits_128_plus_its_number(pr
     assert "TaskKilledError" in working.exception.type
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_tasks_that_never_started_do_not_look_finished(project):
     proc, run = _start_until_working(project)
     proc.send_signal(signal.SIGINT)
@@ -61,6 +62,7 @@ def test_tasks_that_never_started_do_not_look_finished(project):
         Task(f"{run.pathspec}/work/{int(tasks[0].id) + 1}")
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_an_interrupted_run_resumes_from_what_finished(project):
     proc, run = _start_until_working(project)
     proc.send_signal(signal.SIGTERM)

@@ -11,6 +11,8 @@ from braidflow import Flow, Task
 
 MAX_WAIT_S = 30
 
+pytestmark = pytest.mark.metadata_backends("sqlite", "postgresql")
+
 
 def _live_dir(project):
     """Where the local datastore keeps the output of running tasks."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from braidflow import Flow, Run, Task
 from braidflow.metadata import open_metadata_store
+
+pytestmark = pytest.mark.metadata_backends("sqlite", "postgresql")
 
 
 def _failed_run(project):
@@ -55,7 +59,7 @@ def test_resume_unknown_step_or_run_is_a_clear_error(project):
 
 def test_resume_of_a_run_stopped_before_its_parameters_runs_it_again(project):
     # What Ctrl-C in a run's first moments leaves: a run with no step at all.
-    store = open_metadata_store(f"sqlite://{project.root}/.braidflow/metadata.db")
+    store = open_metadata_store(project.metadata_url)
     origin = store.create_run("ResumeFlow", "tester", system_tags=["user:tester"])
     proc = project.run("resume_flow.py", "resume", "--run-id-file", "rid")
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from braidflow import Flow, Run, Task
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_linear_run_persists_artifacts_parameters_and_current(project):
     (project.root / "notes.txt").write_text("remember")
     proc = project.run("linear_flow.py", "run", "--alpha", "0.25", "--tag", "exp1", check=True)
@@ -92,6 +95,7 @@ def test_parameters_and_constants_are_read_only(project):
         assert target in task.exception.exception and "read-only" in task.exception.exception
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_static_branch_join_by_name_index_and_merge(project):
     project.run("branch_flow.py", "run", check=True)
     run = Flow("BranchFlow").latest_run
@@ -109,6 +113,7 @@ def test_merge_conflict_is_a_clear_error(project):
     assert "v" in task.exception.exception
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_nested_foreach(project):
     project.run("foreach_flow.py", "run", check=True)
     run = Flow("ForeachFlow").latest_run
@@ -120,6 +125,7 @@ def test_nested_foreach(project):
     assert inner["b3"].index == 2
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_conditional_step_loops_back_to_itself(project):
     project.run("switch_flow.py", "run", check=True)
     run = Flow("SwitchFlow").latest_run
@@ -128,6 +134,7 @@ def test_conditional_step_loops_back_to_itself(project):
     assert run["finish"].task.successful
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_foreach_runs_tasks_in_parallel_in_separate_processes(project):
     project.run("fanout_flow.py", "run", "--width", "4", "--sleep", "1", "--max-workers", "2", check=True)
     data = Flow("FanoutFlow").latest_run["join"].task.data
@@ -156,6 +163,7 @@ def test_max_num_splits_guard(project):
     assert "20" in task.exception.exception
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_run_id_file_and_tags(project):
     project.run("branch_flow.py", "run", "--run-id-file", "run.id", "--tag", "a", "--tag", "b", check=True)
     run_id = (project.root / "run.id").read_text()
@@ -202,6 +210,7 @@ def test_help_on_every_command(project):
         assert "Usage" in proc.stdout
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_task_equality_and_attempt_zero(project):
     project.run("branch_flow.py", "run", check=True)
     run = Flow("BranchFlow").latest_run

@@ -18,6 +18,7 @@ def _blob_files(root: Path) -> list[Path]:
     return [p for p in (root / ".braidflow" / "data").rglob("*") if p.is_file() and ".staging" not in p.parts]
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_identical_values_are_stored_once(project):
     project.run("dedup_flow.py", "run", check=True)
     run = Flow("DedupFlow").latest_run
@@ -43,6 +44,7 @@ def test_corrupt_or_missing_blob_names_artifact_and_task(project):
     assert "big" in str(err.value) and task.pathspec in str(err.value)
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_two_runs_of_the_same_flow_at_once(project):
     procs = [project.popen("fanout_flow.py", "run", "--width", "8") for _ in range(2)]
     for proc in procs:
@@ -55,12 +57,13 @@ def test_two_runs_of_the_same_flow_at_once(project):
         assert len(list(run["work"].tasks())) == 8
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_a_task_runs_from_metadata_and_datastore_alone(project):
     """A launcher needs only the pathspec: here a fresh interpreter runs a task the scheduler never saw."""
     project.run("branch_flow.py", "run", check=True)
     run = Flow("BranchFlow").latest_run
     join = run["join"].task
-    store = open_metadata_store(f"sqlite://{project.root}/.braidflow/metadata.db")
+    store = open_metadata_store(project.metadata_url)
     (extra,) = store.create_tasks("BranchFlow", run.id, [NewTask("end", (), (join.pathspec,))])
     proc = project.run("branch_flow.py", "_task", extra.pathspec, check=True)
     assert proc.returncode == 0
@@ -68,6 +71,7 @@ def test_a_task_runs_from_metadata_and_datastore_alone(project):
     assert Task(extra.pathspec).data.final == ("same", 2, "both")
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_namespaces_separate_users(project):
     project.run("branch_flow.py", "run", check=True, BRAIDFLOW_USER="alice")
     project.run("branch_flow.py", "run", check=True)
@@ -85,6 +89,7 @@ def test_namespaces_separate_users(project):
         Run("BranchFlow")
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_navigation_between_steps_and_tasks(project):
     project.run("branch_flow.py", "run", check=True)
     run = Flow("BranchFlow").latest_run
@@ -132,6 +137,7 @@ def test_arrays_changed_in_place_are_persisted_and_read_ones_carried_forward(pro
     assert change.data.seen == float(start.data.untouched.sum())
 
 
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_small_artifacts_travel_in_their_records_and_survive_resume(project):
     assert project.run("resume_flow.py", "run", FAIL="1").returncode == 1
     project.run("resume_flow.py", "resume", check=True)
