@@ -100,8 +100,9 @@ def _server_account() -> pwd.struct_passwd | None:
     try:
         return pwd.getpwnam(SERVER_USER)
     except KeyError:
+        useradd = shutil.which("useradd") or "/usr/sbin/useradd"  # /usr/sbin may be off PATH
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_USER],
+            [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_USER],
             check=True,
             capture_output=True,
         )
@@ -127,7 +128,8 @@ def postgres_server() -> Iterator[PostgresServer]:
     if bindir is None:
         pytest.fail("PostgreSQL's initdb and pg_ctl were not found: run `make install`")
     account = _server_account()
-    root = Path(tempfile.mkdtemp(prefix="braidflow-pg-"))  # under /tmp, reachable by the account
+    # /tmp, not $TMPDIR: the server's account must be able to reach the directory.
+    root = Path(tempfile.mkdtemp(prefix="braidflow-pg-", dir="/tmp" if account else None))
     data = root / "data"
     if account is not None:
         os.chown(root, account.pw_uid, account.pw_gid)
