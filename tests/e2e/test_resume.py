@@ -122,10 +122,10 @@ def test_resume_records_origin_ids_on_cloned_and_rerun_tasks(project):
 
 
 def test_resume_records_origin_ids_through_a_switch_loop(project):
-    assert project.run("resume_loop_flow.py", "run", FAIL_AT="3").returncode == 1
-    origin = Flow("ResumeLoopFlow").latest_run
-    project.run("resume_loop_flow.py", "resume", "--run-id-file", "rid", check=True)
-    run = Run(f"ResumeLoopFlow/{(project.root / 'rid').read_text()}")
+    assert project.run("switch_flow.py", "run", FAIL_AT="3").returncode == 1
+    origin = Flow("SwitchFlow").latest_run
+    project.run("switch_flow.py", "resume", "--run-id-file", "rid", check=True)
+    run = Run(f"SwitchFlow/{(project.root / 'rid').read_text()}")
     assert run.successful and run.data.count == 3
     cloned, rerun = assert_origin_metadata(run, origin.id)
     loops = sorted(run["loop"].tasks(), key=lambda t: int(t.id))
@@ -136,13 +136,13 @@ def test_resume_records_origin_ids_through_a_switch_loop(project):
 
 
 def test_resume_of_a_resumed_run_names_the_run_it_resumed(project):
-    assert project.run("resume_loop_flow.py", "run", FAIL_AT="2").returncode == 1
-    first = Flow("ResumeLoopFlow").latest_run
-    assert project.run("resume_loop_flow.py", "resume", "--run-id-file", "rid", FAIL_AT="3").returncode == 1
-    second = Run(f"ResumeLoopFlow/{(project.root / 'rid').read_text()}")
+    assert project.run("switch_flow.py", "run", FAIL_AT="2").returncode == 1
+    first = Flow("SwitchFlow").latest_run
+    assert project.run("switch_flow.py", "resume", "--run-id-file", "rid", FAIL_AT="3").returncode == 1
+    second = Run(f"SwitchFlow/{(project.root / 'rid').read_text()}")
     assert_origin_metadata(second, first.id)
-    project.run("resume_loop_flow.py", "resume", "--run-id-file", "rid", check=True)
-    third = Run(f"ResumeLoopFlow/{(project.root / 'rid').read_text()}")
+    project.run("switch_flow.py", "resume", "--run-id-file", "rid", check=True)
+    third = Run(f"SwitchFlow/{(project.root / 'rid').read_text()}")
     assert third.successful and third.origin_pathspec == second.pathspec
     cloned, rerun = assert_origin_metadata(third, second.id)
     # the loop's first pass was a clone in the second run and is cloned again, from the second

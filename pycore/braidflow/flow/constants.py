@@ -11,18 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from braidflow.flow.parameter import parameter_names
+from braidflow.flow.parameter import class_attributes, parameter_names
 
 
 def constants_of(flow_cls: type) -> dict[str, Any]:
     """The flow's constants by attribute name, base classes first; a subclass's definition wins."""
     found: dict[str, Any] = {}
-    for klass in reversed(flow_cls.__mro__):
-        for attr, value in vars(klass).items():
-            if _is_constant(attr, value):
-                found[attr] = value
-            else:  # a method or parameter of the same name replaces a base's constant
-                found.pop(attr, None)
+    for attr, value in class_attributes(flow_cls):
+        if _is_constant(attr, value):
+            found[attr] = value
+        else:  # a method or parameter of the same name replaces a base's constant
+            found.pop(attr, None)
     return found
 
 

@@ -13,7 +13,7 @@ import inspect
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -395,14 +395,16 @@ def parameter_names(flow_cls: type) -> tuple[str, ...]:
     return tuple(_declared(flow_cls))
 
 
+def class_attributes(flow_cls: type) -> Iterator[tuple[str, Any]]:
+    """Every `(name, value)` of the class bodies of `flow_cls`, base classes first (a name a
+    subclass defines again comes again, later)."""
+    for klass in reversed(flow_cls.__mro__):
+        yield from vars(klass).items()
+
+
 def _declared(flow_cls: type) -> dict[str, Parameter]:
     """The Parameter objects of the flow's class attributes, base classes first."""
-    found: dict[str, Parameter] = {}
-    for klass in reversed(flow_cls.__mro__):
-        for attr, value in vars(klass).items():
-            if isinstance(value, Parameter):
-                found[attr] = value
-    return found
+    return {attr: value for attr, value in class_attributes(flow_cls) if isinstance(value, Parameter)}
 
 
 def check_parameters(params: Iterable[Parameter]) -> None:
