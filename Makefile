@@ -75,10 +75,11 @@ $(R_STAMP): $(R_SOURCES) | r-toolchain
 r-docs: r-toolchain ## regenerate r-package/NAMESPACE and r-package/man/ from the roxygen2 comments
 	cd r-package && Rscript -e 'roxygen2::roxygenise()'
 
-r-check: r-toolchain ## R CMD check the R package (build, install, examples, testthat)
+# The R tests read runs through the Python core: they use the interpreter of .venv.
+r-check: r-toolchain $(STAMP) ## R CMD check the R package (build, install, examples, testthat)
 	@rm -rf .r-check && mkdir -p .r-check
 	cd .r-check && R CMD build --no-build-vignettes ../r-package >/dev/null && \
-	  _R_CHECK_FORCE_SUGGESTS_=false R CMD check --no-manual braidflow_*.tar.gz
+	  BRAIDFLOW_PYTHON=$(abspath $(BIN)/python) _R_CHECK_FORCE_SUGGESTS_=false R CMD check --no-manual braidflow_*.tar.gz
 
 # The tests start their own PostgreSQL server (tests/servers/postgres.py) with Debian's initdb and
 # pg_ctl, which live in /usr/lib/postgresql/N/bin, off PATH. Installed with apt-get when missing.

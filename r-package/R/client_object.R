@@ -1,3 +1,8 @@
+# R6 is used only when the package is built (the classes are made by R6::R6Class at load time);
+# importing one function tells R CMD check the Imports entry is used.
+#' @importFrom R6 R6Class
+NULL
+
 # Helpers of the four client classes: each holds a Python client object privately and asks
 # it through the functions of `braidflow.r_bridge.client`, so every field is a plain R value.
 
