@@ -257,11 +257,19 @@ CASES = [
     Case("closure", "function(x, y = 2) x + y", RObject(b"", ("function",)), send=FROM_R),
     Case(
         "environment",
-        "local({ e <- new.env(); assign('v', 1:3, e); e })",
+        "local({ e <- new.env(); assign('v', 1:3, e); e$self <- e; e })",
         RObject(b"", ("environment",)),
         send=FROM_R,
-        roundtrip="function(a, b) is.environment(b) && identical(b$v, a$v)",
-        r_check="function(got) is.environment(got) && identical(got$v, 1:3)",
+        roundtrip="function(a, b) is.environment(b) && identical(b$v, a$v) && identical(b$self, b)",
+        r_check="function(got) is.environment(got) && identical(got$v, 1:3) && identical(got$self, got)",
+    ),
+    Case(
+        "list holding a closure and its environment",
+        "local({ e <- new.env(); e$n <- 2; f <- local(function(x) x * n, e); list(f = f, e = e) })",
+        {"f": RObject(b"", ("function",)), "e": RObject(b"", ("environment",))},
+        send=FROM_R,
+        roundtrip="function(a, b) identical(b$f(3), 6) && identical(environment(b$f)$n, 2)",
+        r_check="function(got) identical(got$f(3), 6) && identical(got$e$n, 2)",
     ),
     Case(
         "list holding an lm fit",
