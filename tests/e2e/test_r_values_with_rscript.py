@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 from braidflow.exceptions import RSerializationError
-from braidflow.r_bridge import RObject, from_r_bytes, rds, to_r_bytes
+from braidflow.r_bridge import RObject, from_r_bytes, sexp, to_r_bytes
 
 FROM_R = object()  # the Python value to send back to R is the one decoded from R
 SAME = object()
@@ -62,7 +62,7 @@ def objects(values: list[Any]) -> np.ndarray:
     return out
 
 
-NA = rds.NA_REAL
+NA = sexp.NA_REAL
 NY = "America/New_York"
 
 CASES = [
@@ -468,7 +468,7 @@ def assert_same(actual: Any, expected: Any) -> None:
     elif isinstance(expected, np.ndarray):
         assert actual.dtype == expected.dtype and actual.shape == expected.shape
         if expected.dtype.kind == "f":
-            assert (rds.is_na_real(actual) == rds.is_na_real(expected)).all()
+            assert (sexp.is_na_real(actual) == sexp.is_na_real(expected)).all()
             assert np.array_equal(actual, expected, equal_nan=True)
         else:
             assert actual.tolist() == expected.tolist()
@@ -476,7 +476,7 @@ def assert_same(actual: Any, expected: Any) -> None:
         assert struct.pack(">d", actual) == struct.pack(">d", expected) or (
             math.isnan(actual)
             and math.isnan(expected)
-            and rds.is_na_real(np.array([actual]))[0] == rds.is_na_real(np.array([expected]))[0]
+            and sexp.is_na_real(np.array([actual]))[0] == sexp.is_na_real(np.array([expected]))[0]
         )
     elif isinstance(expected, dict):
         assert list(actual) == list(expected)

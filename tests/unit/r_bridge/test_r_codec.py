@@ -13,7 +13,7 @@ import pytest
 from r_blobs import CLOSURE_V2, FRAME_V2, LIST_V2
 
 from braidflow.exceptions import RSerializationError
-from braidflow.r_bridge import RObject, from_r_bytes, rds, to_r_bytes
+from braidflow.r_bridge import RObject, from_r_bytes, rds, rds_write, sexp, to_r_bytes
 
 R_BLOBS = {"list": LIST_V2, "data.frame": FRAME_V2, "closure": CLOSURE_V2}
 
@@ -22,7 +22,7 @@ R_BLOBS = {"list": LIST_V2, "data.frame": FRAME_V2, "closure": CLOSURE_V2}
 def test_bytes_r_wrote_are_rewritten_byte_for_byte(name: str) -> None:
     data = R_BLOBS[name]
     node, header = rds.read(data)
-    assert (header.version, header.writer_version) == (2, rds.R_VERSION)
+    assert (header.version, header.writer_version) == (2, sexp.R_VERSION)
     assert rds.write(node) == data
 
 
@@ -36,14 +36,14 @@ def test_a_named_list_from_r_is_a_dict() -> None:
 
 
 def test_na_real_and_nan_stay_distinct() -> None:
-    node = rds.vector(rds.REALSXP, [1.0, rds.NA_REAL, float("nan")])
+    node = sexp.vector(sexp.REALSXP, [1.0, sexp.NA_REAL, float("nan")])
     back, _ = rds.read(rds.write(node))
-    assert list(rds.is_na_real(back.value)) == [False, True, False]
+    assert list(sexp.is_na_real(back.value)) == [False, True, False]
     assert np.isnan(back.value[1:]).all()
 
 
 def test_version_3_header_is_read() -> None:
-    v3 = b"X\n" + struct.pack(">iiii", 3, rds.R_VERSION, 0x030500, 5) + b"UTF-8" + LIST_V2[14:]
+    v3 = b"X\n" + struct.pack(">iiii", 3, sexp.R_VERSION, 0x030500, 5) + b"UTF-8" + LIST_V2[14:]
     node, header = rds.read(v3)
     assert (header.version, header.native_encoding) == (3, "UTF-8")
     assert rds.write(node) == LIST_V2
@@ -52,24 +52,24 @@ def test_version_3_header_is_read() -> None:
 def test_compact_sequence_altrep_of_version_3_expands() -> None:
     # serialize(1:5, NULL, version = 3): an ALTREP compact_intseq, as R writes it.
     altrep = (
-        struct.pack(">i", rds.ALTREP_SXP)
-        + struct.pack(">i", rds.LISTSXP)
-        + struct.pack(">ii", rds.SYMSXP, 0x40009)
+        struct.pack(">i", sexp.ALTREP_SXP)
+        + struct.pack(">i", sexp.LISTSXP)
+        + struct.pack(">ii", sexp.SYMSXP, 0x40009)
         + struct.pack(">i", 14)
         + b"compact_intseq"
-        + struct.pack(">i", rds.LISTSXP)
-        + struct.pack(">ii", rds.SYMSXP, 0x40009)
+        + struct.pack(">i", sexp.LISTSXP)
+        + struct.pack(">ii", sexp.SYMSXP, 0x40009)
         + struct.pack(">i", 4)
         + b"base"
-        + struct.pack(">i", rds.LISTSXP)
-        + struct.pack(">ii", rds.INTSXP, 1)
+        + struct.pack(">i", sexp.LISTSXP)
+        + struct.pack(">ii", sexp.INTSXP, 1)
         + struct.pack(">i", 13)
-        + struct.pack(">i", rds.NILVALUE_SXP)
-        + struct.pack(">ii", rds.REALSXP, 3)
+        + struct.pack(">i", sexp.NILVALUE_SXP)
+        + struct.pack(">ii", sexp.REALSXP, 3)
         + struct.pack(">ddd", 5.0, 1.0, 1.0)
-        + struct.pack(">i", rds.NILVALUE_SXP)
+        + struct.pack(">i", sexp.NILVALUE_SXP)
     )
-    v3 = b"X\n" + struct.pack(">iiii", 3, rds.R_VERSION, 0x030500, 5) + b"UTF-8" + altrep
+    v3 = b"X\n" + struct.pack(">iiii", 3, sexp.R_VERSION, 0x030500, 5) + b"UTF-8" + altrep
     assert list(from_r_bytes(v3)) == [1, 2, 3, 4, 5]
 
 
@@ -99,9 +99,9 @@ def test_every_truncation_raises_the_typed_error(name: str) -> None:
         (b"X\n" + struct.pack(">iii", 7, 0, 0), "version 7 is not supported"),
         (LIST_V2 + b"\x00", "1 bytes follow the end of the object"),
         (LIST_V2[:14] + struct.pack(">i", 99), "unknown item type 99"),
-        (LIST_V2[:14] + struct.pack(">ii", rds.REALSXP, 2**30), "truncated"),
-        (LIST_V2[:14] + struct.pack(">ii", rds.STRSXP, 2**30), "truncated"),
-        (LIST_V2[:14] + struct.pack(">i", rds.REFSXP | (3 << 8)), "reference 3 to an object not read yet"),
+        (LIST_V2[:14] + struct.pack(">ii", sexp.REALSXP, 2**30), "truncated"),
+        (LIST_V2[:14] + struct.pack(">ii", sexp.STRSXP, 2**30), "truncated"),
+        (LIST_V2[:14] + struct.pack(">i", sexp.REFSXP | (3 << 8)), "reference 3 to an object not read yet"),
     ],
 )
 def test_garbage_raises_one_typed_error_saying_what_is_wrong(data: bytes, says: str) -> None:
@@ -124,14 +124,14 @@ def test_corrupted_bytes_never_crash(name: str) -> None:
 
 def test_a_long_pairlist_is_read_without_deep_recursion() -> None:
     # An attribute list 5,000 entries long: read and written by loops, not recursion.
-    attrs = [(f"a{i}", rds.vector(rds.INTSXP, [i])) for i in range(5000)]
-    node = rds.vector(rds.INTSXP, [1], attrs)
+    attrs = [(f"a{i}", sexp.vector(sexp.INTSXP, [i])) for i in range(5000)]
+    node = sexp.vector(sexp.INTSXP, [1], attrs)
     back, _ = rds.read(rds.write(node))
     assert [key for key, _ in back.attrs] == [key for key, _ in attrs]
 
 
 def _one_by_one(values: list[str | None]) -> bytes:
-    writer = rds._Writer()
+    writer = rds_write._Writer()
     writer.strings_one_by_one(values)
     return b"".join(writer.out)
 
@@ -147,17 +147,17 @@ def _one_by_one(values: list[str | None]) -> bytes:
     ids=["length-9", "mixed", "all-NA", "all-empty"],
 )
 def test_long_character_vectors_take_the_fast_path_with_the_same_bytes(values: list[str | None]) -> None:
-    data = rds.write(rds.strings(values))
+    data = rds.write(sexp.strings(values))
     assert data[14 + 8 :] == _one_by_one(values)
     node, _ = rds.read(data)
     assert node.value == values
 
 
 def test_latin1_marked_strings_in_a_long_vector_are_read_one_by_one() -> None:
-    latin1 = struct.pack(">ii", rds.CHARSXP | rds.LATIN1_MASK << 12, 1) + b"\xe9"
+    latin1 = struct.pack(">ii", sexp.CHARSXP | sexp.LATIN1_MASK << 12, 1) + b"\xe9"
     body = _one_by_one(["a"] * 70) + latin1
     data = (
-        b"X\n" + struct.pack(">iii", 2, rds.R_VERSION, 0x020300) + struct.pack(">ii", rds.STRSXP, 71) + body
+        b"X\n" + struct.pack(">iii", 2, sexp.R_VERSION, 0x020300) + struct.pack(">ii", sexp.STRSXP, 71) + body
     )
     assert list(from_r_bytes(data)) == ["a"] * 70 + ["\u00e9"]
 
