@@ -29,6 +29,7 @@ A user's own exception raised inside a step is never wrapped into one of these.
 from __future__ import annotations
 
 import copyreg
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
@@ -80,8 +81,11 @@ class FlowDefinitionError(BraidflowError, ValueError):
         if fix:
             message += f" {fix}"
         super().__init__(message)
-        self.problem, self.fix = problem, fix
-        self.path, self.line, self.step = path, line, step
+        self.problem: str = problem
+        self.fix: str = fix
+        self.path: str = path
+        self.line: int = line
+        self.step: str | None = step
 
 
 class ParameterError(BraidflowError, ValueError):
@@ -92,7 +96,7 @@ class ParameterError(BraidflowError, ValueError):
 
     def __init__(self, message: str, *, parameter: str | None = None) -> None:
         super().__init__(message)
-        self.parameter = parameter
+        self.parameter: str | None = parameter
 
 
 class CommandError(BraidflowError, ValueError):
@@ -110,7 +114,7 @@ class InvalidPathspecError(BraidflowError, ValueError):
 
     def __init__(self, message: str, *, pathspec: str) -> None:
         super().__init__(message)
-        self.pathspec = pathspec
+        self.pathspec: str = pathspec
 
 
 class NotFoundError(BraidflowError, LookupError):
@@ -120,7 +124,7 @@ class NotFoundError(BraidflowError, LookupError):
 
     def __init__(self, message: str, *, pathspec: str = "") -> None:
         super().__init__(message)
-        self.pathspec = pathspec
+        self.pathspec: str = pathspec
 
     def __str__(self) -> str:  # LookupError would repr() the message
         return str(self.args[0]) if self.args else ""
@@ -133,7 +137,7 @@ class NamespaceMismatchError(NotFoundError):
 
     def __init__(self, message: str, *, pathspec: str = "", namespace: str | None = None) -> None:
         super().__init__(message, pathspec=pathspec)
-        self.namespace = namespace
+        self.namespace: str | None = namespace
 
 
 class ArtifactError(BraidflowError):
@@ -143,7 +147,8 @@ class ArtifactError(BraidflowError):
 
     def __init__(self, message: str, *, artifact: str = "", pathspec: str = "") -> None:
         super().__init__(message)
-        self.artifact, self.pathspec = artifact, pathspec
+        self.artifact: str = artifact
+        self.pathspec: str = pathspec
 
 
 class RSerializationError(BraidflowError, ValueError):
@@ -163,7 +168,7 @@ class MergeArtifactsError(BraidflowError, ValueError):
 
     def __init__(self, message: str, *, artifacts: tuple[str, ...] = ()) -> None:
         super().__init__(message)
-        self.artifacts = artifacts
+        self.artifacts: tuple[str, ...] = artifacts
 
 
 class UnhandledInMergeArtifactsError(MergeArtifactsError):
@@ -181,7 +186,7 @@ class TaskFailedError(BraidflowError):
 
     def __init__(self, message: str, *, pathspec: str = "") -> None:
         super().__init__(message)
-        self.pathspec = pathspec
+        self.pathspec: str = pathspec
 
 
 class TaskKilledError(BraidflowError):
@@ -229,6 +234,18 @@ class ForkServerDied(BraidflowError, RuntimeError):
 
 class ExternalCommandFailed(BraidflowError):
     """A subprocess braidflow or the user started exited with an error."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionInfo:
+    """A failure as users read it (`Task.exception`): dotted type name, message, traceback."""
+
+    type: str
+    exception: str
+    traceback: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.type}: {self.exception}"
 
 
 # Metaflow's names, so ported code that catches them keeps working.

@@ -1,7 +1,7 @@
 """The `braidflow` console command: everything that is not tied to one flow file.
 
-`braidflow --version`, `braidflow tutorials list|pull`; later `braidflow service ...` and
-`braidflow dev stubs`. `python -m braidflow` runs the same command.
+`braidflow --version`, `braidflow tutorials list|pull`, `braidflow dev stubs`; later
+`braidflow service ...`. `python -m braidflow` runs the same command.
 
 Only click and the command modules are imported here, so `braidflow --version` stays fast:
 command families import the runtime or the client lazily inside their own modules, never here.
@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from braidflow import __version__
+from braidflow.cli.stubs import dev
 from braidflow.cli.tutorials import tutorials
 from braidflow.exceptions import BraidflowError
 
@@ -58,3 +59,4 @@ def main() -> None:
 
 
 main.add_command(tutorials)
+main.add_command(dev)

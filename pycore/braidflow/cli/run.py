@@ -95,7 +95,7 @@ def _decorators(opts: dict[str, Any]) -> list[DecoratorSpec]:
     return parse_decospecs(specs)
 
 
-def _metavar(param: Parameter) -> str:
+def _metavar(param: Parameter[Any]) -> str:
     if isinstance(param, IncludeFile):
         return "FILE"
     return "JSON" if param.type is JSONType else getattr(param.type, "__name__", "TEXT").upper()
@@ -132,7 +132,7 @@ def make_run_command(flow_cls: type[FlowSpec]) -> click.Command:
     return run
 
 
-def _parameter_values(params: dict[str, Parameter], opts: dict[str, Any]) -> dict[str, Any]:
+def _parameter_values(params: dict[str, Parameter[Any]], opts: dict[str, Any]) -> dict[str, Any]:
     values = {}
     for attr, param in params.items():
         try:

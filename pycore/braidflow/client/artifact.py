@@ -19,6 +19,8 @@ from braidflow.pathspec import Pathspec
 if TYPE_CHECKING:
     from braidflow.client.task import Task
 
+__all__ = ["DataArtifact", "MetaflowArtifacts"]
+
 
 class DataArtifact(ClientObject):
     """A single value stored by a task, e.g. `DataArtifact('HelloFlow/3/join/7/total').data`.

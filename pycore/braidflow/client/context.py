@@ -25,6 +25,8 @@ from braidflow.settings import STORE_DIR, Settings, metadata_url_from_spec
 if TYPE_CHECKING:
     from braidflow.datastore.cas import ArtifactStore
 
+__all__ = ["default_namespace", "get_metadata", "get_namespace", "metadata", "namespace"]
+
 # A RUNNING run or task whose heartbeat is older than this is treated as dead (a killed scheduler).
 HEARTBEAT_TIMEOUT_S = 120.0
 

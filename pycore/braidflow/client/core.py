@@ -17,6 +17,8 @@ from braidflow.exceptions import NamespaceMismatchError, NotFoundError
 from braidflow.metadata.base import MetadataStore, RunRecord
 from braidflow.pathspec import LEVELS, Pathspec
 
+__all__ = ["ClientObject"]
+
 _CLASSES: dict[str, type[ClientObject]] = {}
 
 

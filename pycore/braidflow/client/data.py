@@ -11,6 +11,8 @@ from typing import Any
 
 from braidflow.client.artifact import DataArtifact
 
+__all__ = ["MetaflowData"]
+
 
 class MetaflowData:
     """Artifact values of one task: `data.name`, `"name" in data`, `list(data)` (the names)."""

@@ -16,6 +16,8 @@ from braidflow.exceptions import NamespaceMismatchError, NotFoundError
 from braidflow.metadata.base import RunRecord, RunStatus
 from braidflow.pathspec import Pathspec
 
+__all__ = ["Flow", "Metaflow"]
+
 
 def _visible_runs(flow: str, tags: tuple[str, ...] = ()) -> list[RunRecord]:
     ns = CONTEXT.namespace()

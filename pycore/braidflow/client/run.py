@@ -24,6 +24,8 @@ from braidflow.pathspec import Pathspec
 if TYPE_CHECKING:
     from braidflow.client.flow import Flow
 
+__all__ = ["Run"]
+
 
 class Run(ClientObject):
     """An execution of a flow, e.g. `Run('HelloFlow/3').data.total`.

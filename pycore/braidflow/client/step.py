@@ -21,6 +21,8 @@ from braidflow.pathspec import Pathspec
 if TYPE_CHECKING:
     from braidflow.client.run import Run
 
+__all__ = ["Step"]
+
 
 class Step(ClientObject):
     """A step of a run, e.g. `Step('HelloFlow/3/square')` or `Run('HelloFlow/3')['square']`.

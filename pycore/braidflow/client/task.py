@@ -17,9 +17,11 @@ from braidflow.client.context import CONTEXT
 from braidflow.client.core import ClientObject, fetch_run, is_internal, store, utc
 from braidflow.client.data import MetaflowData
 from braidflow.client.task_metadata import Metadata
-from braidflow.exceptions import NotFoundError, ParameterError
-from braidflow.metadata.base import AttemptRecord, ExceptionInfo, RunStatus, TaskRecord, TaskStatus
+from braidflow.exceptions import ExceptionInfo, NotFoundError, ParameterError
+from braidflow.metadata.base import AttemptRecord, RunStatus, TaskRecord, TaskStatus
 from braidflow.pathspec import Pathspec
+
+__all__ = ["Task"]
 
 if TYPE_CHECKING:
     from braidflow.client.step import Step
@@ -291,7 +293,7 @@ class Task(ClientObject):
         """Every metadata event of the task, oldest first (only the shown attempt's, if one was asked for)."""
         events = store().list_task_metadata(self.pathspec)
         return [
-            Metadata.from_event(e, self.pathspec)
+            Metadata._from_event(e, self.pathspec)
             for e in events
             if self._attempt is None or e.attempt == self._attempt
         ]

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 
 from braidflow.metadata.base import MetadataEvent
 
+__all__ = ["Metadata"]
+
 
 @dataclass(frozen=True, slots=True)
 class Metadata:
@@ -31,7 +33,7 @@ class Metadata:
         return self.created_at.timestamp()
 
     @classmethod
-    def from_event(cls, event: MetadataEvent, task_pathspec: str) -> Metadata:
+    def _from_event(cls, event: MetadataEvent, task_pathspec: str) -> Metadata:
         """The client's view of a stored event of the task `task_pathspec`."""
         return cls(
             name=event.field,

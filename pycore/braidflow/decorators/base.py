@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 from braidflow.exceptions import FlowDefinitionError
 from braidflow.flow.step import is_step
 
-StepT = TypeVar("StepT", bound=Callable[..., Any])
+# Any function: misuse (a decorator on a plain function) is recorded here, not refused.
+FuncT = TypeVar("FuncT", bound=Callable[..., Any])
 
 SPECS = "__braidflow_decorators__"  # list[DecoratorSpec], innermost first
 ERRORS = "__braidflow_decorator_errors__"  # list[Problem], reported at load time
@@ -58,7 +59,7 @@ class DecoratorSpec:
         return self.user if self.user is not None else self.name
 
 
-def attach(func: StepT, spec: DecoratorSpec, problem: Problem | None = None) -> StepT:
+def attach(func: FuncT, spec: DecoratorSpec, problem: Problem | None = None) -> FuncT:
     """Record `spec` on a step function, or record why it cannot be there."""
     specs: list[DecoratorSpec] = func.__dict__.setdefault(SPECS, [])
     errors: list[Problem] = func.__dict__.setdefault(ERRORS, [])

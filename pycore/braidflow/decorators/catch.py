@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, overload
 
-from braidflow.decorators.base import BuiltinSchema, StepT, builtin_decorator
+from braidflow.decorators.base import BuiltinSchema, builtin_decorator
+from braidflow.flow.step import StepT
+
+__all__ = ["catch"]
 
 
 def _check(attrs: dict[str, Any]) -> str | None:

@@ -15,29 +15,44 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast, overload
 
 from braidflow.decorators.base import DecoratorSpec, attach
 from braidflow.exceptions import DecoratorError, FlowDefinitionError
+from braidflow.flow.step import StepT
 
-DecoratorFunction = Callable[..., Generator[Any, None, None]]
+__all__ = ["DecoratorFunction", "UserStepDecorator", "user_step_decorator"]
+
+# `(step_name, flow, inputs, attributes)`: inputs is the join's Inputs (None elsewhere) and
+# attributes the `@deco(key=value)` or `--with deco:key=value` keywords (strings from the CLI).
+DecoratorFunction = Callable[[str, Any, Any, Any], Iterator[Any]]
 
 
 class UserStepDecorator:
     """A generator function made into a step decorator; use it as `@deco` or `@deco(key=value)`."""
 
+    func: DecoratorFunction
+    name: str
+    definition_error: FlowDefinitionError | None
+
     def __init__(self, func: DecoratorFunction) -> None:
         self.func = func
-        self.name = func.__name__
+        self.name = getattr(func, "__name__", type(func).__name__)
         functools.update_wrapper(self, func)
         # Kept, not raised: this runs while the flow file is imported, before the flow CLI can
         # report anything, so raising here would end in a traceback. The flow CLI raises it
         # when it loads a step this decorates (or a --with naming it): one line, exit 2.
         self.definition_error = None if inspect.isgeneratorfunction(func) else _not_a_generator(func)
 
+    @overload
+    def __call__(self, step: StepT, /) -> StepT: ...
+    @overload
+    def __call__(self, **attributes: Any) -> Callable[[StepT], StepT]: ...
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Decorate a step (`@deco`), or give attributes first (`@deco(key=value)`); the
+        decorator function receives them as its `attributes` dict."""
         broken = self.definition_error
         if len(args) == 1 and not kwargs and callable(args[0]):
             return attach(args[0], DecoratorSpec(self.name, {}, user=self), broken)
@@ -100,7 +115,7 @@ def _enter(
         return StepRun(body_ran=True)
     spec, inner = decorators[0], decorators[1:]
     label = f"decorator @{spec.name} on step '{step_name}'"
-    gen = spec.user.func(step_name, flow, inputs, dict(spec.attributes))
+    gen = cast(Generator[Any, None, None], spec.user.func(step_name, flow, inputs, dict(spec.attributes)))
     try:
         yielded = next(gen)
     except StopIteration:

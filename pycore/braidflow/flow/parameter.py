@@ -13,15 +13,18 @@ import inspect
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Literal, NoReturn, TypeVar, overload
 
 from braidflow.exceptions import FlowDefinitionError, ParameterError
 from braidflow.settings import Settings
 
-_NO_DEFAULT = object()
+__all__ = ["IncludeFile", "JSONType", "JSONTypeMarker", "Parameter", "ParameterContext"]
+
+_NO_DEFAULT: Any = object()
+T = TypeVar("T")
 
 # Long options of a flow's command line that a parameter's `--<name>` would shadow: the flow
 # group's own options, those `run` and `resume` share (cli/run.py `run_options`), resume's
@@ -55,16 +58,16 @@ class ParameterContext:
     parameter_name: str
 
 
-class _JSONType:
-    """Marker type: the parameter's value is parsed as JSON."""
+class JSONTypeMarker:
+    """The class of `JSONType`: `Parameter(..., type=JSONType)` parses its value as JSON."""
 
-    name = "JSON"
+    name: str = "JSON"
 
     def __repr__(self) -> str:
         return "JSONType"
 
 
-JSONType = _JSONType()
+JSONType: JSONTypeMarker = JSONTypeMarker()
 
 _BOOL_WORDS = {
     "true": True,
@@ -78,8 +81,12 @@ _BOOL_WORDS = {
 }
 
 
-class Parameter:
+class Parameter(Generic[T]):
     """A value given to a run from the command line, e.g. `python flow.py run --alpha 0.7`.
+
+    Inside a step, `self.<attribute>` reads the value, typed by `type=` or else by the default:
+    `Parameter("alpha", default=0.5)` reads as a float, `type=JSONType` as Any, a `separator`
+    gives a list, and no default nor type gives a str.
 
     Args:
         name: the option name (`--name`) and the artifact name.
@@ -92,10 +99,91 @@ class Parameter:
         separator: split a string value on it into a list of `type` values.
     """
 
+    name: str
+    default: Any
+    type: Any
+    help: str | None
+    required: bool
+    separator: str | None
+    show_default: bool
+    attr_name: str
+    flow_name: str | None
+    path: str
+    line: int
+
+    @overload
+    def __init__(
+        self: Parameter[Any],
+        name: str,
+        default: Any = ...,
+        *,
+        type: JSONTypeMarker,
+        help: str | None = None,
+        required: bool = False,
+        separator: str | None = None,
+        show_default: bool = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Parameter[list[T]],
+        name: str,
+        default: Any = ...,
+        *,
+        type: type[T] | Callable[[str], T],
+        help: str | None = None,
+        required: bool = False,
+        separator: str,
+        show_default: bool = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Parameter[list[Any]],
+        name: str,
+        default: Any = ...,
+        *,
+        help: str | None = None,
+        required: bool = False,
+        separator: str,
+        show_default: bool = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Parameter[T],
+        name: str,
+        default: Any = ...,
+        *,
+        type: type[T] | Callable[[str], T],
+        help: str | None = None,
+        required: bool = False,
+        separator: None = None,
+        show_default: bool = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Parameter[T],
+        name: str,
+        default: T | Callable[[ParameterContext], T],
+        *,
+        help: str | None = None,
+        required: bool = False,
+        separator: None = None,
+        show_default: bool = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Parameter[str],
+        name: str,
+        *,
+        help: str | None = None,
+        required: bool = False,
+        separator: None = None,
+        show_default: bool = True,
+    ) -> None: ...
     def __init__(
         self,
         name: str,
         default: Any = _NO_DEFAULT,
+        *,
         type: Any = None,
         help: str | None = None,
         required: bool = False,
@@ -123,18 +211,25 @@ class Parameter:
         self.attr_name = attr
         self.flow_name = owner.__name__
 
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Parameter[T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        """On the flow class, the Parameter itself; on the flow inside a step, the run's value."""
         if obj is None:
             return self
         return obj._artifact_value(self.attr_name)
 
-    def __set__(self, obj: Any, value: Any) -> None:
+    def __set__(self, obj: Any, value: NoReturn) -> NoReturn:
+        """Always refused: parameters are read-only inside steps."""
         raise AttributeError(
             f"cannot set parameter '{self.attr_name}' inside a step: parameters are read-only"
         )
 
     @property
     def has_default(self) -> bool:
+        """Whether a default was given (None counts as one)."""
         return self.default is not _NO_DEFAULT
 
     @property
@@ -233,7 +328,7 @@ class Parameter:
         """A FlowDefinitionError pointing at the line that defines this parameter."""
         return FlowDefinitionError(problem, fix, path=self.path, line=self.line, step=None)
 
-    def bound_to(self, flow_cls: type) -> Parameter:
+    def bound_to(self, flow_cls: type) -> Parameter[T]:
         """A copy that knows it belongs to `flow_cls` (a base class may define the parameter)."""
         bound = copy.copy(self)
         bound.flow_name = flow_cls.__name__
@@ -284,13 +379,37 @@ class Parameter:
         return f"Parameter({self.name!r}, type={_type_name(self.type)})"
 
 
-class IncludeFile(Parameter):
+class IncludeFile(Parameter[T]):
     """A parameter whose value is the content of a local file, stored once as an artifact.
 
     `--name path` (or the default path, relative to the working directory) is read when the run
     starts; steps see the text (or bytes with `is_text=False`).
     """
 
+    is_text: bool
+    encoding: str
+
+    @overload
+    def __init__(
+        self: IncludeFile[str],
+        name: str,
+        default: str | None = None,
+        is_text: Literal[True] = True,
+        encoding: str = "utf-8",
+        help: str | None = None,
+        required: bool = False,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: IncludeFile[bytes],
+        name: str,
+        default: str | None = None,
+        *,
+        is_text: Literal[False],
+        encoding: str = "utf-8",
+        help: str | None = None,
+        required: bool = False,
+    ) -> None: ...
     def __init__(
         self,
         name: str,
@@ -378,7 +497,7 @@ def _type_name(kind: Any) -> str:
     return getattr(kind, "__name__", repr(kind))
 
 
-def parameters_of(flow_cls: type) -> dict[str, Parameter]:
+def parameters_of(flow_cls: type) -> dict[str, Parameter[Any]]:
     """The flow's parameters by attribute name, base classes first, in definition order.
 
     Unchecked: the command line checks them once (`check_parameters`) before anything runs.
@@ -402,12 +521,12 @@ def class_attributes(flow_cls: type) -> Iterator[tuple[str, Any]]:
         yield from vars(klass).items()
 
 
-def _declared(flow_cls: type) -> dict[str, Parameter]:
+def _declared(flow_cls: type) -> dict[str, Parameter[Any]]:
     """The Parameter objects of the flow's class attributes, base classes first."""
     return {attr: value for attr, value in class_attributes(flow_cls) if isinstance(value, Parameter)}
 
 
-def check_parameters(params: Iterable[Parameter]) -> None:
+def check_parameters(params: Iterable[Parameter[Any]]) -> None:
     """Raise for the first parameter the flow's command line cannot take as it is written.
 
     A parameter named like a built-in option (`tag`, `max_workers`...) would silently replace
@@ -416,7 +535,7 @@ def check_parameters(params: Iterable[Parameter]) -> None:
     Raises:
         FlowDefinitionError: names the file and line of the parameter and how to fix it.
     """
-    seen: dict[str, Parameter] = {}
+    seen: dict[str, Parameter[Any]] = {}
     for param in params:
         option = param.option_name
         if option in RESERVED_OPTION_NAMES:

@@ -10,14 +10,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from braidflow.exceptions import (
     MergeArtifactsError,
     MissingInMergeArtifactsError,
     UnhandledInMergeArtifactsError,
 )
+from braidflow.flow.step import StepFunction
 from braidflow.metadata.base import ArtifactRecord, ForeachFrame
+
+__all__ = ["FlowSpec", "Inputs"]
 
 STATE = "_bf_state"
 
@@ -120,6 +123,16 @@ class FlowSpec:
         """The flow's name (its class name)."""
         return type(self).__name__
 
+    @overload
+    def next(
+        self,
+        *targets: StepFunction[Any, ...],
+        foreach: str | None = None,
+        condition: None = None,
+        num_parallel: int | None = None,
+    ) -> None: ...
+    @overload
+    def next(self, cases: dict[Any, StepFunction[Any, ...]], /, *, condition: str) -> None: ...
     def next(
         self,
         *targets: Any,

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar, cast
 
-StepT = TypeVar("StepT", bound=Callable[..., Any])
+__all__ = ["StepFunction", "StepT", "step"]
+
+FlowT = TypeVar("FlowT")
+FlowT_contra = TypeVar("FlowT_contra", contravariant=True)
+P = ParamSpec("P")
 
 STEP_MARK = "__braidflow_step__"
 # Optional on a step function: a hashable callable the task fork server runs once before its
@@ -13,7 +17,24 @@ STEP_MARK = "__braidflow_step__"
 WARM_ATTR = "__braidflow_warm__"
 
 
-def step(func: StepT) -> StepT:
+class StepFunction(Protocol[FlowT_contra, P]):
+    """A flow method marked by `@step`: what `@step` returns, and what `self.next` and the step
+    decorators take, so a type checker refuses them on a plain function.
+
+    Its signature is the method's: `StepFunction[HelloFlow, []]` for `def start(self)`,
+    `StepFunction[HelloFlow, [Inputs]]` for a join `def join(self, inputs)`.
+    """
+
+    __name__: str
+    __braidflow_step__: Literal[True]
+
+    def __call__(self, flow: FlowT_contra, /, *args: P.args, **kwargs: P.kwargs) -> None: ...
+
+
+StepT = TypeVar("StepT", bound=StepFunction[Any, ...])
+
+
+def step(func: Callable[Concatenate[FlowT, P], None]) -> StepFunction[FlowT, P]:
     """Declare a FlowSpec method as a step.
 
     The runtime reads the graph from source, so `@step` only marks the function; the
@@ -28,7 +49,7 @@ def step(func: StepT) -> StepT:
     setattr(func, STEP_MARK, True)
     if not hasattr(func, "decorators"):
         func.decorators = []  # type: ignore[attr-defined]
-    return func
+    return cast("StepFunction[FlowT, P]", func)
 
 
 def is_step(obj: object) -> bool:

@@ -14,6 +14,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
+# Defined with the errors, where the client's public API (`Task.exception`) can name it.
+from braidflow.exceptions import ExceptionInfo as ExceptionInfo
+
 
 class RunStatus(enum.Enum):
     """Lifecycle of a run (mirrors RUN_STATE_* in the proto)."""
@@ -39,18 +42,6 @@ class ForeachFrame:
     step: str
     index: int
     num_splits: int
-
-
-@dataclass(frozen=True, slots=True)
-class ExceptionInfo:
-    """A failure as users read it: dotted type name, message, formatted traceback."""
-
-    type: str
-    exception: str
-    traceback: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.type}: {self.exception}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,7 +198,7 @@ def flow_class(flow: RFlow, body: BodyFactory) -> type[FlowSpec]:
     return type(flow.name, (FlowSpec,), namespace)
 
 
-def _parameter(flow: RFlow, p: RParameter) -> Parameter:
+def _parameter(flow: RFlow, p: RParameter) -> Parameter[Any]:
     kwargs: dict[str, Any] = {
         "type": _TYPES.get(p.type, str),
         "help": p.help,
