@@ -12,6 +12,10 @@ BIN := $(VENV)/bin
 # Touched after a successful `pip install -e '.[dev]'`; older than pyproject.toml means reinstall.
 STAMP := $(VENV)/.braidflow-install-stamp
 HELLO := pycore/braidflow/tutorials/00-helloworld
+# pyright (npm's), pinned, in a project-local folder: tests/typing runs it on the stubs.
+PYRIGHT_VERSION := 1.1.414
+PYRIGHT_DIR := .tools/pyright
+PYRIGHT_STAMP := $(PYRIGHT_DIR)/.installed-$(PYRIGHT_VERSION)
 
 # Install Debian packages with apt-get, as root or through password-less sudo, else explain.
 define apt_install
@@ -28,7 +32,7 @@ help: ## show this help
 	@echo "usage: make <target>"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-install: r-toolchain postgres-server $(STAMP) r-install ## create .venv and install braidflow (Python and R) with its dev tools
+install: r-toolchain postgres-server $(STAMP) r-install $(PYRIGHT_STAMP) ## create .venv and install braidflow (Python and R) with its dev tools
 	@# Byte-compile ahead: with PYTHONDONTWRITEBYTECODE set, every process would compile again.
 	@$(BIN)/python -m compileall -q pycore/braidflow >/dev/null
 
@@ -42,6 +46,13 @@ $(BIN)/python:
 # rpy2 (in the dev extra) compiles against R, so R comes first.
 $(STAMP): pyproject.toml | $(BIN)/python r-toolchain
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+# Node.js from Debian when missing; pyright itself from npm into $(PYRIGHT_DIR)/ (nothing global).
+$(PYRIGHT_STAMP):
+	@if ! command -v npm >/dev/null; then $(call apt_install,--no-install-recommends nodejs npm); fi
+	rm -rf $(PYRIGHT_DIR) && mkdir -p $(PYRIGHT_DIR)
+	npm install --prefix $(PYRIGHT_DIR) --no-audit --no-fund --loglevel=error pyright@$(PYRIGHT_VERSION)
 	@touch $@
 
 # R from Debian (CRAN is not reachable): r-base-core and the r-cran-* packages the R package and
@@ -107,5 +118,5 @@ lint: install ## ruff check, ruff format --check and mypy
 bench: install ## braidflow against Metaflow on the same flows, one table (bench/README.md; ~11 min)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-clean: ## remove .venv (with its R library), the local store .braidflow and R check output
-	rm -rf $(VENV) .braidflow .r-check
+clean: ## remove .venv (with its R library), the stubs-only test virtualenv, pyright, the local store .braidflow and R check output
+	rm -rf $(VENV) .venv-stubs .tools .braidflow .r-check
