@@ -5,8 +5,9 @@
                                        └── Task  Flow/Run/step/task      (attempts 0, 1, ...)
                                             └── DataArtifact  Flow/Run/step/task/name
 
-Author flows with `FlowSpec`, `@step`, `Parameter`, `IncludeFile` and `current`; read results
-back with the client objects `Metaflow`, `Flow`, `Run`, `Step`, `Task` and `DataArtifact`.
+Author flows with `FlowSpec`, `@step`, `Parameter`, `IncludeFile` and `current` (a join step
+takes `Inputs`); read results back with the client objects `Metaflow`, `Flow`, `Run`, `Step`,
+`Task` and `DataArtifact`.
 """
 
 from braidflow.client import (
@@ -26,7 +27,7 @@ from braidflow.client import (
 from braidflow.decorators import catch, environment, resources, retry, timeout, user_step_decorator
 from braidflow.flow.current import current
 from braidflow.flow.parameter import IncludeFile, JSONType, Parameter, ParameterContext
-from braidflow.flow.spec import FlowSpec
+from braidflow.flow.spec import FlowSpec, Inputs
 from braidflow.flow.step import step
 
 __version__ = "0.1.0"
@@ -36,6 +37,7 @@ __all__ = [
     "Flow",
     "FlowSpec",
     "IncludeFile",
+    "Inputs",
     "JSONType",
     "Metaflow",
     "MetaflowData",

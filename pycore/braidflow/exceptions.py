@@ -64,7 +64,9 @@ class SchemaVersionError(ConfigError):
             f"metadata database {location} has schema version {found}, but this braidflow "
             f"understands only up to version {supported}; upgrade braidflow to read it"
         )
-        self.location, self.found, self.supported = location, found, supported
+        self.location: str = location
+        self.found: int = found
+        self.supported: int = supported
 
 
 class FlowDefinitionError(BraidflowError, ValueError):
@@ -158,7 +160,7 @@ class RSerializationError(BraidflowError, ValueError):
 
     def __init__(self, message: str, *, offset: int | None = None) -> None:
         super().__init__(message)
-        self.offset = offset
+        self.offset: int | None = offset
 
 
 class MergeArtifactsError(BraidflowError, ValueError):

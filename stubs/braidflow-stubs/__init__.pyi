@@ -3,7 +3,7 @@ from braidflow.client import DataArtifact as DataArtifact, Flow as Flow, Metaflo
 from braidflow.decorators import catch as catch, environment as environment, resources as resources, retry as retry, timeout as timeout, user_step_decorator as user_step_decorator
 from braidflow.flow.current import current as current
 from braidflow.flow.parameter import IncludeFile as IncludeFile, JSONType as JSONType, Parameter as Parameter, ParameterContext as ParameterContext
-from braidflow.flow.spec import FlowSpec as FlowSpec
+from braidflow.flow.spec import FlowSpec as FlowSpec, Inputs as Inputs
 from braidflow.flow.step import step as step
 
-__all__ = ['DataArtifact', 'Flow', 'FlowSpec', 'IncludeFile', 'JSONType', 'Metaflow', 'MetaflowData', 'Parameter', 'ParameterContext', 'Run', 'Step', 'Task', 'catch', 'current', 'default_namespace', 'environment', 'get_metadata', 'get_namespace', 'metadata', 'namespace', 'resources', 'retry', 'step', 'timeout', 'user_step_decorator']
+__all__ = ['DataArtifact', 'Flow', 'FlowSpec', 'IncludeFile', 'Inputs', 'JSONType', 'Metaflow', 'MetaflowData', 'Parameter', 'ParameterContext', 'Run', 'Step', 'Task', 'catch', 'current', 'default_namespace', 'environment', 'get_metadata', 'get_namespace', 'metadata', 'namespace', 'resources', 'retry', 'step', 'timeout', 'user_step_decorator']

@@ -25,7 +25,9 @@ REGENERATE = "regenerate them with `braidflow dev stubs` (or `python -m braidflo
 
 def _committed_files() -> dict[str, str]:
     found = {"pyproject.toml", "README.md"} | {
-        str(p.relative_to(STUBS)) for p in STUB_PACKAGE.rglob("*") if p.is_file() and p.suffix == ".pyi"
+        str(p.relative_to(STUBS))
+        for p in STUB_PACKAGE.rglob("*")
+        if p.is_file() and (p.suffix == ".pyi" or p.name == "py.typed")
     }
     return {name: (STUBS / name).read_text(encoding="utf-8") for name in found if (STUBS / name).exists()}
 
@@ -77,6 +79,17 @@ def test_stubs_expose_exactly_the_public_names() -> None:
     tree = ast.parse((STUB_PACKAGE / "__init__.pyi").read_text(encoding="utf-8"))
     assigned = [n for n in tree.body if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "__all__"]
     assert ast.literal_eval(assigned[0].value) == PUBLIC_NAMES
+
+
+def test_stubs_have_no_incomplete_type() -> None:
+    # stubgen writes `Incomplete` where the runtime has no annotation: annotate it there.
+    incomplete = [
+        f"{path.relative_to(STUBS)}:{number}: {line.strip()}"
+        for path in sorted(STUB_PACKAGE.rglob("*.pyi"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if "Incomplete" in line and not line.startswith("from _typeshed")
+    ]
+    assert incomplete == []
 
 
 def test_stubs_hold_no_private_module_and_no_private_name() -> None:

@@ -19,6 +19,7 @@ PUBLIC_NAMES = [
     "Flow",
     "FlowSpec",
     "IncludeFile",
+    "Inputs",
     "JSONType",
     "Metaflow",
     "MetaflowData",

@@ -34,8 +34,8 @@ class LocalBlobStore:
 
     def __init__(self, root: Path) -> None:
         """Use `root` (created lazily on the first commit) as the store directory."""
-        self.root = Path(root).expanduser().resolve()
-        self.url = self.root.as_uri()
+        self.root: Path = Path(root).expanduser().resolve()
+        self.url: str = self.root.as_uri()
         self._made: set[Path] = set()  # directories this process knows exist
 
     @classmethod

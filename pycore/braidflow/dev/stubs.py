@@ -62,6 +62,8 @@ def render_stubs() -> dict[str, str]:
     for module in sorted(kept):
         target = _stub_path(module, is_package=_is_package(module, generated))
         files[target] = _HEADER.format(version=version) + generated[module]
+    # A stub-only package needs no py.typed (PEP 561), but pyright --verifytypes looks for it.
+    files[f"{DISTRIBUTION}/py.typed"] = ""
     files["pyproject.toml"] = _pyproject(version, sorted({_package_of(p) for p in files}))
     files["README.md"] = _README.format(version=version)
     return files
@@ -307,7 +309,7 @@ packages = [
 {listed}]
 
 [tool.setuptools.package-data]
-"*" = ["*.pyi"]
+"*" = ["*.pyi", "py.typed"]
 """
 
 

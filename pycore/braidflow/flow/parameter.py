@@ -8,6 +8,7 @@ and a default function is called with a `ParameterContext`.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import inspect
 import json
@@ -16,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, Literal, NoReturn, TypeVar, overload
+from typing import Any, Generic, Literal, NoReturn, TypeVar, cast, overload
 
 from braidflow.exceptions import FlowDefinitionError, ParameterError
 from braidflow.settings import Settings
@@ -25,6 +26,7 @@ __all__ = ["IncludeFile", "JSONType", "JSONTypeMarker", "Parameter", "ParameterC
 
 _NO_DEFAULT: Any = object()
 T = TypeVar("T")
+V = TypeVar("V")  # the item type of a list parameter (`separator=`)
 
 # Long options of a flow's command line that a parameter's `--<name>` would shadow: the flow
 # group's own options, those `run` and `resume` share (cli/run.py `run_options`), resume's
@@ -125,11 +127,23 @@ class Parameter(Generic[T]):
     ) -> None: ...
     @overload
     def __init__(
-        self: Parameter[list[T]],
+        self: Parameter[list[V]],
         name: str,
         default: Any = ...,
         *,
-        type: type[T] | Callable[[str], T],
+        type: builtins.type[V],
+        help: str | None = None,
+        required: bool = False,
+        separator: str,
+        show_default: bool = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Parameter[list[V]],
+        name: str,
+        default: Any = ...,
+        *,
+        type: Callable[[str], V],
         help: str | None = None,
         required: bool = False,
         separator: str,
@@ -141,6 +155,7 @@ class Parameter(Generic[T]):
         name: str,
         default: Any = ...,
         *,
+        type: None = None,
         help: str | None = None,
         required: bool = False,
         separator: str,
@@ -152,7 +167,7 @@ class Parameter(Generic[T]):
         name: str,
         default: Any = ...,
         *,
-        type: type[T] | Callable[[str], T],
+        type: builtins.type[T],
         help: str | None = None,
         required: bool = False,
         separator: None = None,
@@ -162,8 +177,33 @@ class Parameter(Generic[T]):
     def __init__(
         self: Parameter[T],
         name: str,
-        default: T | Callable[[ParameterContext], T],
+        default: Any = ...,
         *,
+        type: Callable[[str], T],
+        help: str | None = None,
+        required: bool = False,
+        separator: None = None,
+        show_default: bool = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Parameter[T],
+        name: str,
+        default: Callable[[ParameterContext], T],
+        *,
+        type: None = None,
+        help: str | None = None,
+        required: bool = False,
+        separator: None = None,
+        show_default: bool = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Parameter[T],
+        name: str,
+        default: T,
+        *,
+        type: None = None,
         help: str | None = None,
         required: bool = False,
         separator: None = None,
@@ -174,6 +214,7 @@ class Parameter(Generic[T]):
         self: Parameter[str],
         name: str,
         *,
+        type: None = None,
         help: str | None = None,
         required: bool = False,
         separator: None = None,
@@ -419,7 +460,7 @@ class IncludeFile(Parameter[T]):
         help: str | None = None,
         required: bool = False,
     ) -> None:
-        super().__init__(name, default=default, type=str, help=help, required=required)
+        super().__init__(name, default=default, type=cast(Any, str), help=help, required=required)
         self.is_text = is_text
         self.encoding = encoding
 

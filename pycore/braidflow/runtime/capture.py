@@ -22,7 +22,9 @@ class StreamCapture:
     """Accumulates one stream of one task attempt as stored log records."""
 
     def __init__(self, pathspec: str, stream: str, echo: Echo | None) -> None:
-        self.pathspec, self.stream, self._echo = pathspec, stream, echo
+        self.pathspec: str = pathspec
+        self.stream: str = stream
+        self._echo = echo
         self._partial = b""
         self.records: list[bytes] = []
         self._live: BinaryIO | None = None

@@ -34,7 +34,7 @@ def make_movies(count: int = NUM_MOVIES, seed: int = SEED) -> list[dict[str, str
     """Return `count` movie rows, each with a unique title."""
     rng = random.Random(seed)
     titles = [f"The {a} {n}{s}" for s in SUFFIXES for a in ADJECTIVES for n in NOUNS]
-    rows = []
+    rows: list[dict[str, str]] = []
     for title in rng.sample(titles, count):
         genres = rng.sample(GENRES, rng.choice((1, 1, 2, 2, 3)))
         scale = max(GENRE_SCALE[genre] for genre in genres)

@@ -1,4 +1,3 @@
-# mypy: ignore-errors
 """Episode 01: build a movie playlist with parameters, an included file and a static branch.
 
 Run it with `python playlist.py run`, or pick another genre and length with
@@ -7,8 +6,18 @@ Run it with `python playlist.py run`, or pick another genre and length with
 
 import csv
 import io
+from typing import TypedDict
 
-from braidflow import FlowSpec, IncludeFile, Parameter, step
+from braidflow import FlowSpec, IncludeFile, Inputs, Parameter, step
+
+
+class Movie(TypedDict):
+    """One row of movies.csv."""
+
+    title: str
+    genres: list[str]
+    year: int
+    gross: int
 
 
 class PlayListFlow(FlowSpec):
@@ -23,22 +32,22 @@ class PlayListFlow(FlowSpec):
     recommendations = Parameter("recommendations", help="Length of the playlist.", default=5, type=int)
 
     @step
-    def start(self):
+    def start(self) -> None:
         """Parse the included CSV (its text is stored with the run) into a list of movies."""
         self.movies = [
-            {
-                "title": row["movie_title"],
-                "genres": row["genres"].split("|"),
-                "year": int(row["title_year"]),
-                "gross": int(row["gross"]),
-            }
+            Movie(
+                title=row["movie_title"],
+                genres=row["genres"].split("|"),
+                year=int(row["title_year"]),
+                gross=int(row["gross"]),
+            )
             for row in csv.DictReader(io.StringIO(self.movie_data))
         ]
         print(f"Read {len(self.movies)} movies.")
         self.next(self.bonus_movie, self.genre_movies)
 
     @step
-    def bonus_movie(self):
+    def bonus_movie(self) -> None:
         """Pick the top-grossing movie from outside the genre."""
         others = [movie for movie in self.movies if self.genre not in movie["genres"]]
         best = max(others, key=lambda movie: movie["gross"])
@@ -46,7 +55,7 @@ class PlayListFlow(FlowSpec):
         self.next(self.join)
 
     @step
-    def genre_movies(self):
+    def genre_movies(self) -> None:
         """Pick the top-grossing movies of the genre."""
         matching = [movie for movie in self.movies if self.genre in movie["genres"]]
         matching.sort(key=lambda movie: movie["gross"], reverse=True)
@@ -54,7 +63,7 @@ class PlayListFlow(FlowSpec):
         self.next(self.join)
 
     @step
-    def join(self, inputs):
+    def join(self, inputs: Inputs) -> None:
         """Take each branch's result by step name, then carry the shared artifacts along."""
         self.playlist = inputs.genre_movies.playlist
         self.bonus = inputs.bonus_movie.bonus
@@ -62,7 +71,7 @@ class PlayListFlow(FlowSpec):
         self.next(self.end)
 
     @step
-    def end(self):
+    def end(self) -> None:
         """Print the playlist."""
         print(f"Playlist for movies in genre {self.genre!r}:")
         for number, title in enumerate(self.playlist, start=1):

@@ -1,4 +1,3 @@
-# mypy: ignore-errors
 """Episode 02: gross statistics per genre, computed in parallel with foreach.
 
 Run it with `python stats.py run`; it reads ../01-playlist/movies.csv by default.
@@ -7,8 +6,17 @@ Run it with `python stats.py run`; it reads ../01-playlist/movies.csv by default
 import csv
 import io
 import statistics
+from typing import TypedDict
 
-from braidflow import FlowSpec, IncludeFile, step
+from braidflow import FlowSpec, IncludeFile, Inputs, step
+
+
+class Movie(TypedDict):
+    """The columns of movies.csv this flow uses."""
+
+    title: str
+    genres: list[str]
+    gross: int
 
 
 class MovieStatsFlow(FlowSpec):
@@ -17,10 +25,10 @@ class MovieStatsFlow(FlowSpec):
     movie_data = IncludeFile("movie_data", help="CSV file of movies.", default="../01-playlist/movies.csv")
 
     @step
-    def start(self):
+    def start(self) -> None:
         """Parse the movies and list the genres to fan out over."""
         self.movies = [
-            {"title": row["movie_title"], "genres": row["genres"].split("|"), "gross": int(row["gross"])}
+            Movie(title=row["movie_title"], genres=row["genres"].split("|"), gross=int(row["gross"]))
             for row in csv.DictReader(io.StringIO(self.movie_data))
         ]
         self.genres = sorted({genre for movie in self.movies for genre in movie["genres"]})
@@ -28,7 +36,7 @@ class MovieStatsFlow(FlowSpec):
         self.next(self.compute_statistics, foreach="genres")
 
     @step
-    def compute_statistics(self):
+    def compute_statistics(self) -> None:
         """Runs once per genre; self.input is this task's genre."""
         self.genre = self.input
         gross = [movie["gross"] for movie in self.movies if self.genre in movie["genres"]]
@@ -37,7 +45,7 @@ class MovieStatsFlow(FlowSpec):
         self.next(self.join)
 
     @step
-    def join(self, inputs):
+    def join(self, inputs: Inputs) -> None:
         """Collect every genre's result into one dict: genre -> statistics."""
         self.genre_stats = {
             task.genre: {"count": task.count, "quartiles": task.quartiles, "median": task.quartiles[1]}
@@ -46,7 +54,7 @@ class MovieStatsFlow(FlowSpec):
         self.next(self.end)
 
     @step
-    def end(self):
+    def end(self) -> None:
         """Print the table."""
         for genre, stats in sorted(self.genre_stats.items()):
             q1, median, q3 = (f"{value:>13,.0f}" for value in stats["quartiles"])
