@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -149,3 +151,18 @@ def test_small_artifacts_travel_in_their_records_and_survive_resume(project):
     assert cloned["factor"].data == 10
     shas = {artifact.sha for run in (origin, resumed) for step in run for task in step for artifact in task}
     assert shas and not shas & {path.name for path in _blob_files(project.root)}  # none needed a file
+
+
+def test_a_store_written_by_a_newer_braidflow_is_refused_and_left_unchanged(project):
+    project.run("branch_flow.py", "run", check=True)
+    db = project.root / ".braidflow" / "metadata.db"
+    with closing(sqlite3.connect(db)) as raw, raw:
+        raw.execute("INSERT INTO schema_version (version) VALUES (99)")  # what a newer one records
+    before = db.read_bytes()
+
+    proc = project.run("branch_flow.py", "run")
+
+    assert proc.returncode == 2
+    assert f"error: metadata database {db} has schema version 99" in proc.stderr
+    assert "upgrade braidflow" in proc.stderr and "Traceback" not in proc.stderr
+    assert db.read_bytes() == before
