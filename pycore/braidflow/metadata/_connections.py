@@ -72,6 +72,16 @@ class ConnectionPool(Generic[ConnectionT]):
                 self._opened.append(found)
         return found
 
+    def discard(self) -> None:
+        """Close this thread's connection and forget it; the next call opens a new one."""
+        found: ConnectionT | None = getattr(self._local, "connection", None)
+        if found is None or self._pid != os.getpid():
+            return
+        self._local.connection = None
+        with self._lock:
+            self._opened = [c for c in self._opened if c is not found]
+        found.close()
+
     def close(self) -> None:
         """Close every connection this process opened; later calls open new ones."""
         if self._pid != os.getpid():

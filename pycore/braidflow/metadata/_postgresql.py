@@ -49,7 +49,7 @@ def open_postgresql_store(parts: SplitResult) -> SqlMetadataStore:
             f"metadata URL {shown!r} needs the PostgreSQL driver psycopg 3; install it with "
             "pip install 'braidflow[postgresql]'"
         ) from exc
-    return SqlMetadataStore(url, POSTGRESQL, lambda: _connect(url, shown), location=shown)
+    return SqlMetadataStore(url, POSTGRESQL, lambda: _connect(url, shown), location=shown, lost=_lost)
 
 
 def _connect(url: str, shown: str) -> psycopg.Connection[tuple[object, ...]]:
@@ -59,6 +59,11 @@ def _connect(url: str, shown: str) -> psycopg.Connection[tuple[object, ...]]:
         return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.Error as exc:
         raise ConfigError(f"cannot connect to metadata database {shown}: {exc}".strip()) from exc
+
+
+def _lost(connection: object) -> bool:
+    """Whether psycopg saw the connection's session end (the server restarted or ended it)."""
+    return bool(getattr(connection, "broken", False))
 
 
 def _without_password(parts: SplitResult) -> str:

@@ -79,14 +79,23 @@ class SqlMetadataStore:
         dialect: How this database spells the few non-portable statements.
         connect: Opens one new connection in autocommit mode.
         location: Where the database lives, for error messages.
+        lost: Whether a connection on which a statement just failed has lost its session
+            (the server restarted or ended it); None when that cannot happen (a file).
 
     Build one with `braidflow.metadata.open_metadata_store(url)` rather than directly.
     """
 
     def __init__(
-        self, url: str, dialect: Dialect, connect: Callable[[], DBConnection], *, location: str = ""
+        self,
+        url: str,
+        dialect: Dialect,
+        connect: Callable[[], DBConnection],
+        *,
+        location: str = "",
+        lost: Callable[[DBConnection], bool] | None = None,
     ) -> None:
         self.url = url
+        self._lost = lost
         self._dialect = dialect
         self._connect = connect
         self._location = location or url
@@ -124,8 +133,7 @@ class SqlMetadataStore:
             with self._in_batch() as tx:
                 yield tx
             return
-        cursor = self._pool.connection().cursor()
-        cursor.execute(begin)
+        cursor = self._begin(begin)
         try:
             yield Transaction(cursor, self._dialect)
         except BaseException:
@@ -133,13 +141,27 @@ class SqlMetadataStore:
             raise
         cursor.execute("COMMIT")
 
+    def _begin(self, begin: str) -> Any:
+        """A cursor in a new transaction. A connection whose session was lost while it sat idle
+        (a database restart, an idle timeout) is replaced once: nothing had been done on it."""
+        connection = self._pool.connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(begin)
+        except Exception:
+            if self._lost is None or not self._lost(connection):
+                raise
+            self._pool.discard()
+            cursor = self._pool.connection().cursor()
+            cursor.execute(begin)
+        return cursor
+
     @contextmanager
     def _in_batch(self) -> Iterator[Transaction]:
         """One call inside a batch: a savepoint, so that a failing call leaves no trace."""
         cursor = self._batch.cursor
         if cursor is None:
-            cursor = self._pool.connection().cursor()
-            cursor.execute(self._dialect.begin_write)
+            cursor = self._begin(self._dialect.begin_write)
             self._batch.cursor = cursor  # only once begun: the block's end commits it
         cursor.execute("SAVEPOINT braidflow_call")
         try:
