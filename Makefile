@@ -16,6 +16,7 @@ HELLO := pycore/braidflow/tutorials/00-helloworld
 PYRIGHT_VERSION := 1.1.414
 PYRIGHT_DIR := .tools/pyright
 PYRIGHT_STAMP := $(PYRIGHT_DIR)/.installed-$(PYRIGHT_VERSION)
+R_HELLO := r-package/inst/tutorials/00-helloworld
 
 # Install Debian packages with apt-get, as root or through password-less sudo, else explain.
 define apt_install
@@ -100,9 +101,13 @@ postgres-server: ## install Debian's PostgreSQL server with apt-get, when initdb
 	  $(call apt_install,--no-install-recommends postgresql); \
 	fi
 
-run: install ## run the hello-world tutorial flow, then read its message back with the client
+run: install ## run the Python and the R hello-world flows, then read each one's message from both languages
 	$(BIN)/python $(HELLO)/helloworld.py run
 	$(BIN)/python $(HELLO)/read_back.py
+	Rscript $(R_HELLO)/helloworld.R run
+	Rscript $(R_HELLO)/read_back.R
+	$(BIN)/python $(HELLO)/read_r_hello.py
+	Rscript $(R_HELLO)/read_python_hello.R
 
 test: install ## run the test suite, then ruff and mypy; fails on the first error
 	$(BIN)/python -m pytest -q

@@ -39,6 +39,9 @@ py_module <- function(name) {
   module <- py_modules[[name]]
   if (is.null(module)) {
     if (!reticulate::py_available()) {
+      # Named in RETICULATE_PYTHON, reticulate skips its project discovery, which would warn
+      # about Poetry in any folder holding a pyproject.toml (this repository, say).
+      if (!nzchar(Sys.getenv("RETICULATE_PYTHON"))) Sys.setenv(RETICULATE_PYTHON = python_path())
       reticulate::use_python(python_path(), required = TRUE)
     }
     module <- with_python_errors(reticulate::import(name))
