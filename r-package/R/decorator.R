@@ -60,8 +60,8 @@ resources <- function(cpu = 1L, gpu = 0L, memory = 4096L, disk = NULL) {
   do.call(decorator, c(list("resources"), attributes))
 }
 
-#' @describeIn decorator Set environment variables while the step runs.
-#' @param vars A named list or character vector of variables.
+#' @describeIn decorator Set environment variables while the step runs, given as
+#'   `NAME = "value"` arguments (in place of the decorator's attributes).
 #' @export
 environment_variables <- function(...) {
   vars <- c(...)

@@ -3,7 +3,10 @@ test_that("pull_tutorials() copies every episode and a shared store into the fol
   copied <- pull_tutorials(dest)
   expect_setequal(
     list.files(dest),
-    c("00-helloworld", "01-playlist", "02-statistics", "03-playlist-redux", "04-worldview")
+    c(
+      "00-helloworld", "01-playlist", "02-statistics", "03-playlist-redux", "04-worldview",
+      "05-mixed-languages"
+    )
   )
   expect_true(dir.exists(file.path(dest, ".braidflow")))
   expect_true(file.exists(file.path(dest, "00-helloworld", "helloworld.R")))
