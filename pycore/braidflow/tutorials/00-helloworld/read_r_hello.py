@@ -14,7 +14,7 @@ from braidflow import Flow
 def main() -> int:
     """Print the latest successful HelloRFlow run's pathspec and its `message` artifact."""
     run = Flow("HelloRFlow").latest_successful_run
-    if run is None:
+    if run is None or run.data is None:
         print("No successful HelloRFlow run yet: run the R tutorial's helloworld.R first.", file=sys.stderr)
         return 1
     print(f"Python reads R's {run.pathspec}: message = {run.data.message!r}")
