@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -77,16 +78,20 @@ def _run_options(obj: Any, opts: dict[str, Any]) -> RunOptions:
 
 def _check_writable(path: str) -> None:
     """Raise CommandError (exit 2) unless `path` can be created or overwritten; change nothing."""
-    existed = os.path.lexists(path)
     try:
-        with open(path, "a"):  # append mode: an existing file keeps its content
-            pass
+        if os.path.lexists(path):
+            with open(path, "a"):  # append mode: an existing file keeps its content
+                pass
+        else:
+            # Probe with another name in the same folder: an empty file at `path`, even for a
+            # moment, would look to a watching wrapper like a run id that names no run.
+            fd, probe = tempfile.mkstemp(prefix=".braidflow-probe-", dir=os.path.dirname(path) or ".")
+            os.close(fd)
+            os.remove(probe)
     except OSError as exc:
         raise CommandError(
             f"cannot write the run id to --run-id-file {path}: {exc.strerror or exc}"
         ) from None
-    if not existed:
-        os.remove(path)  # the runner creates it with the id; no empty file if the run never starts
 
 
 def _decorators(opts: dict[str, Any]) -> list[DecoratorSpec]:

@@ -296,8 +296,15 @@ def _create_run(
         datastore_url=datastore_url,
     )
     if options.run_id_file:  # written before the first task starts, so a wrapper can follow the run
-        Path(options.run_id_file).write_text(run.run_id)
+        _write_run_id(Path(options.run_id_file), run.run_id)
     return run
+
+
+def _write_run_id(path: Path, run_id: str) -> None:
+    """Write the id beside `path`, then rename: a wrapper polling for the file never reads it empty."""
+    staged = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    staged.write_text(run_id)
+    os.replace(staged, path)
 
 
 def _record_parameters(binding: FlowBinding, run: RunRecord, values: RunValues) -> DoneTask:
