@@ -252,6 +252,35 @@ CASES = [
         back=pd.DataFrame({"i": np.array([1, 2]), "f": [0.5, 1.5], "s": objects(["a", None])}),
         r_expected='data.frame(i = 1:2, f = c(0.5, 1.5), s = c("a", NA))',
     ),
+    Case(
+        "pandas DataFrame with pandas' default dtypes",
+        None,
+        None,
+        send=pd.DataFrame(
+            {
+                "i": [1, 2],
+                "f": [0.5, np.nan],
+                "s": ["a", None],
+                "b": [True, False],
+                "t": pd.to_datetime(["2024-01-01 00:00:00", None]),
+                "c": pd.Categorical(["x", "y"]),
+            },
+            index=pd.Index(["p", "q"], name="key"),
+        ),
+        back=pd.DataFrame(
+            {
+                "i": [1, 2],
+                "f": [0.5, np.nan],
+                "s": objects(["a", None]),
+                "b": [True, False],
+                "t": pd.to_datetime(["2024-01-01 00:00:00", None]),
+                "c": pd.Categorical(["x", "y"]),
+            },
+            index=pd.Index(["p", "q"], dtype=object),
+        ),
+        r_expected='data.frame(i = 1:2, f = c(0.5, NaN), s = c("a", NA), b = c(TRUE, FALSE), '
+        't = .POSIXct(c(1704067200, NA), tz = ""), c = factor(c("x", "y")), row.names = c("p", "q"))',
+    ),
     # R values Python cannot use: opaque, lossless
     Case("lm fit", "lm(dist ~ speed, data = cars)", RObject(b"", ("lm",)), send=FROM_R),
     Case("closure", "function(x, y = 2) x + y", RObject(b"", ("function",)), send=FROM_R),

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import cloudpickle  # type: ignore[import-untyped]  # ships no type information
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -37,7 +38,7 @@ def to_node(value: Any) -> RNode:
     try:
         return _mapped(value)
     except Unmapped:
-        return _python_object_node(value)
+        return python_object_node(value)
 
 
 def _mapped(value: Any) -> RNode:
@@ -50,6 +51,8 @@ def _mapped(value: Any) -> RNode:
     if value is pd.NA:
         return sexp.vector(LGLSXP, [NA_INTEGER])
     if isinstance(value, (int, np.integer)):
+        if abs(int(value)) > 2**1023:
+            raise Unmapped  # not even a double can hold it
         return _ints(np.array([int(value)], dtype=object))
     if isinstance(value, (float, np.floating)):
         return sexp.vector(REALSXP, np.array([value], dtype=np.float64))
@@ -92,9 +95,8 @@ def _mapped(value: Any) -> RNode:
     raise Unmapped
 
 
-def _python_object_node(value: Any) -> RNode:
-    import cloudpickle  # type: ignore[import-untyped]  # ships no type information
-
+def python_object_node(value: Any) -> RNode:
+    """`value` as an R list of class braidflow_python_object (its pickle, type and repr)."""
     kind = type(value)
     label = f"{kind.__module__}.{kind.__qualname__}"
     try:

@@ -48,4 +48,8 @@ def to_r_bytes(value: Any) -> bytes:
     """
     if isinstance(value, RObject):
         return value.data
-    return rds.write(to_r.to_node(value))
+    try:
+        node = to_r.to_node(value)
+    except RecursionError:  # a list that contains itself, or nesting deeper than R would go
+        node = to_r.python_object_node(value)
+    return rds.write(node)

@@ -98,3 +98,13 @@ def test_a_frame_whose_r_class_is_not_a_data_frame_class_stays_python() -> None:
     node, _ = rds.read(to_r_bytes(frame))
     assert node.attr("class").value == [PYTHON_OBJECT_CLASS]  # type: ignore[union-attr]
     assert from_r_bytes(to_r_bytes(frame)).equals(frame)
+
+
+def test_values_r_cannot_hold_go_as_python_objects_not_errors() -> None:
+    loop: list[Any] = [1]
+    loop.append(loop)
+    back = from_r_bytes(to_r_bytes(loop))
+    assert back[0] == 1 and back[1] is back
+    huge = 10**400
+    assert from_r_bytes(to_r_bytes(huge)) == huge
+    assert from_r_bytes(to_r_bytes(2**70)) == float(2**70)
