@@ -158,9 +158,10 @@ class RSerializationError(BraidflowError, ValueError):
 
     reason = "INVALID_ARGUMENT"
 
-    def __init__(self, message: str, *, offset: int | None = None) -> None:
+    def __init__(self, message: str, *, offset: int | None = None, too_deep: bool = False) -> None:
         super().__init__(message)
         self.offset: int | None = offset
+        self.too_deep: bool = too_deep  # valid data, but nested deeper than the reader's recursion allows
 
 
 class MergeArtifactsError(BraidflowError, ValueError):

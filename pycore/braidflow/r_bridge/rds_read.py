@@ -88,10 +88,19 @@ def read(data: bytes | bytearray | memoryview) -> tuple[RNode, Header]:
     except (struct.error, IndexError, ValueError, TypeError) as exc:
         raise reader.error(f"malformed data ({exc})") from None
     except RecursionError:
-        raise reader.error("the object is nested too deeply to read") from None
+        error = reader.error("the object is nested too deeply to read")
+        error.too_deep = True
+        raise error from None
     if reader.pos != len(reader.buf):
         raise reader.error(f"{len(reader.buf) - reader.pos} bytes follow the end of the object")
     return node, header
+
+
+def top_type(data: bytes | bytearray | memoryview) -> int:
+    """The SEXP type of the object in `data`, from its first item's flags (after the header)."""
+    reader = _Reader(memoryview(data).cast("B"))
+    reader.header()
+    return reader.i32() & 0xFF
 
 
 class _Reader:

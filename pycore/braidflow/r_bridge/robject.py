@@ -74,4 +74,9 @@ def r_class(node: RNode) -> tuple[str, ...]:
     dim = node.attr("dim")
     if dim is not None:
         return ("matrix", "array") if len(dim.value) == 2 else ("array",)
-    return (_IMPLICIT_CLASS.get(node.sexptype, "unknown"),)
+    return implicit_class(node.sexptype)
+
+
+def implicit_class(sexptype: int) -> tuple[str, ...]:
+    """R's implicit class for an unclassed object of type `sexptype` ("list", "function"...)."""
+    return (_IMPLICIT_CLASS.get(sexptype, "unknown"),)

@@ -14,8 +14,15 @@ from __future__ import annotations
 from typing import Any
 
 from braidflow.exceptions import RSerializationError
-from braidflow.r_bridge import from_r, rds, to_r
-from braidflow.r_bridge.robject import PYTHON_OBJECT_CLASS, R_CLASS_ATTR, RObject, Unmapped, r_class
+from braidflow.r_bridge import from_r, rds, rds_read, to_r
+from braidflow.r_bridge.robject import (
+    PYTHON_OBJECT_CLASS,
+    R_CLASS_ATTR,
+    RObject,
+    Unmapped,
+    implicit_class,
+    r_class,
+)
 
 __all__ = ["PYTHON_OBJECT_CLASS", "R_CLASS_ATTR", "RObject", "from_r_bytes", "r_class", "to_r_bytes"]
 
@@ -26,7 +33,13 @@ def from_r_bytes(data: bytes | bytearray | memoryview) -> Any:
     Raises:
         RSerializationError: the bytes are not R serialization data, or are truncated or malformed.
     """
-    node, header = rds.read(data)
+    try:
+        node, header = rds.read(data)
+    except RSerializationError as exc:
+        if not exc.too_deep:
+            raise
+        # Valid, but nested deeper than Python's recursion limit: R gets it back as it was.
+        return RObject(bytes(data), implicit_class(rds_read.top_type(data)))
     try:
         return from_r.to_python(node)
     except Unmapped:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import pickle
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from r_blobs import CLOSURE_V2, FRAME_V2
 
 from braidflow.datastore import ArtifactStore, LocalBlobStore
 from braidflow.exceptions import RSerializationError
-from braidflow.r_bridge import PYTHON_OBJECT_CLASS, RObject, from_r_bytes, rds, to_r_bytes
+from braidflow.r_bridge import PYTHON_OBJECT_CLASS, RObject, from_r_bytes, rds, sexp, to_r_bytes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,3 +109,15 @@ def test_values_r_cannot_hold_go_as_python_objects_not_errors() -> None:
     huge = 10**400
     assert from_r_bytes(to_r_bytes(huge)) == huge
     assert from_r_bytes(to_r_bytes(2**70)) == float(2**70)
+
+
+def test_r_lists_nested_deeper_than_python_recursion_stay_opaque_and_exact() -> None:
+    data = (
+        b"X\n"
+        + struct.pack(">iii", 2, sexp.R_VERSION, 0x020300)
+        + b"".join([struct.pack(">ii", sexp.VECSXP, 1)] * 2000)
+        + struct.pack(">iid", sexp.REALSXP, 1, 1.0)
+    )
+    value = from_r_bytes(data)
+    assert value == RObject(data, ("list",))
+    assert to_r_bytes(value) == data
