@@ -75,7 +75,8 @@ class RSerializationError(BraidflowError, ValueError):
     """Bytes handed to the R bridge are not R serialization data, are truncated or malformed."""
     reason: ClassVar[str]
     offset: int | None
-    def __init__(self, message: str, *, offset: int | None = None) -> None: ...
+    too_deep: bool
+    def __init__(self, message: str, *, offset: int | None = None, too_deep: bool = False) -> None: ...
 
 class MergeArtifactsError(BraidflowError, ValueError):
     """merge_artifacts() cannot merge the inputs of a join, or was called outside one."""
