@@ -14,12 +14,12 @@ start <- function(self) {
 # Store a message: every value assigned to self$ is saved as an artifact of the run.
 hello <- function(self) {
   self$message <- "Hi from braidflow, in R!"
-  cat(self$message, "\n")
+  cat(self$message, "\n", sep = "")
 }
 
 # Every flow ends with a step named end; artifacts flow down from earlier steps.
 end <- function(self) {
-  cat("HelloRFlow is all done. The message was:", self$message, "\n")
+  cat(paste("HelloRFlow is all done. The message was:", self$message), "\n", sep = "")
 }
 
 braidflow("HelloRFlow") %>%

@@ -10,4 +10,4 @@ if (is.null(flow$latest_successful_run)) {
   stop("No successful HelloRFlow run yet: run `Rscript helloworld.R run` first.")
 }
 run <- run_client$new(flow, flow$latest_successful_run)
-cat(run$pathspec, "stored message =", run$artifact("message"), "\n")
+cat(paste(run$pathspec, "stored message =", run$artifact("message")), "\n", sep = "")

@@ -8,7 +8,7 @@ library(braidflow)
 # Read the statistics and the movies of the latest successful MovieStatsRFlow run with the client.
 start <- function(self) {
   run <- run_client$new("MovieStatsRFlow", "latest_successful_run")
-  cat("Using statistics from", run$pathspec, "\n")
+  cat(paste("Using statistics from", run$pathspec), "\n", sep = "")
   self$stats_run <- run$pathspec
   stats <- run$artifact("genre_stats")
   self$genre <- stats$genre[which.max(stats$median)]

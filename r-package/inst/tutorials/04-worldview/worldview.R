@@ -5,9 +5,9 @@
 
 library(braidflow)
 
-cat("Namespace:", get_namespace(), "\n")
-cat("Metadata: ", get_metadata(), "\n")
-cat("Flows:    ", paste(list_flows(), collapse = ", "), "\n\n")
+cat(paste("Namespace:", get_namespace()), "\n", sep = "")
+cat(paste("Metadata: ", get_metadata()), "\n", sep = "")
+cat("Flows:     ", paste(list_flows(), collapse = ", "), "\n\n", sep = "")
 
 # The latest successful run of a flow, or NULL (with a hint) when it never succeeded here.
 latest_run <- function(flow_name) {
@@ -45,8 +45,9 @@ if (!is.null(python_run) && !is.null(r_run)) {
     median_python = unname(python_medians[from_r$genre]),
     median_r = from_r$median
   )
-  cat("Median gross per genre, computed by", python_run$pathspec, "and", r_run$pathspec, "\n")
+  cat("Median gross per genre, computed by ", python_run$pathspec, " and ", r_run$pathspec, "\n",
+      sep = "")
   print(worldview, row.names = FALSE)
   agree <- isTRUE(all.equal(worldview$median_python, worldview$median_r))
-  cat("\nPython and R agree on every median:", agree, "\n")
+  cat(paste("\nPython and R agree on every median:", agree), "\n", sep = "")
 }
