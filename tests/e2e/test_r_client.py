@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.conftest import Project
+
+from braidflow import Flow
+from braidflow.r_bridge import RObject
 
 # Checks, in R, that every artifact of RReadableFlow arrives as the natural R value; prints
 # "ok <artifact>" for each. Run from the project folder with no set_metadata(): the client finds
@@ -54,7 +58,7 @@ cat("namespace:", class_of(flow_client$new("RReadableFlow")), "\n")
 """
 
 
-def rscript(project: Project, r_env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
+def rscript_code(project: Project, r_env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
     """Run R `code` with Rscript in the project folder."""
     return subprocess.run(
         ["Rscript", "-e", code],
@@ -76,7 +80,7 @@ def readable(project: Project) -> Project:
 def test_r_client_reads_every_python_artifact_as_the_natural_r_value(
     readable: Project, r_env: dict[str, str]
 ) -> None:
-    proc = rscript(readable, r_env, READ_ARTIFACTS)
+    proc = rscript_code(readable, r_env, READ_ARTIFACTS)
     assert proc.returncode == 0, proc.stderr
     checked = [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("ok ")]
     assert checked == ["frame", "matrix", "settings", "day", "when", "nothing", "missing_int", "ratio"]
@@ -86,7 +90,7 @@ def test_r_client_reads_every_python_artifact_as_the_natural_r_value(
 def test_r_client_errors_are_conditions_of_braidflow_classes(
     readable: Project, r_env: dict[str, str]
 ) -> None:
-    proc = rscript(readable, r_env, CONDITIONS)
+    proc = rscript_code(readable, r_env, CONDITIONS)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [
         "run: braidflow_error_not_found ",
@@ -107,6 +111,46 @@ cat(list_flows(), "\\n")
 """
     elsewhere = Project(tmp_path / "elsewhere", readable.env)
     elsewhere.root.mkdir()
-    proc = rscript(elsewhere, r_env, code)
+    proc = rscript_code(elsewhere, r_env, code)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [f"local@{readable.root}/.braidflow ", "RReadableFlow "]
+
+
+# Checks, in R, that the artifacts ClientValuesRFlow's R step wrote come back identical.
+READ_R_ARTIFACTS = r"""
+library(braidflow)
+step <- step_client$new(paste0(run_client$new("ClientValuesRFlow", "latest_run")$pathspec, "/start"))
+task <- step$task(step$a_task)
+expected <- data.frame(
+  n = c(1L, NA, 3L), x = c(0.5, NA, 2), s = c("a", NA, "c"), b = c(TRUE, NA, FALSE),
+  f = factor(c("lo", NA, "hi"), levels = c("lo", "hi")), stringsAsFactors = FALSE
+)
+stopifnot(identical(task$artifact("frame"), expected))
+fit <- task$artifact("fit")
+stopifnot(inherits(fit, "lm"), isTRUE(all.equal(coef(fit), coef(lm(mpg ~ wt, data = mtcars)))))
+stopifnot(identical(task$artifact("when"), as.POSIXct("2024-05-01 12:30:00", tz = "Europe/Paris")))
+stopifnot(identical(task$artifact("day"), as.Date("2024-05-01")))
+stopifnot(identical(task$artifact("nums"), c(1.5, NA, 3)))
+stopifnot(identical(task$artifact("nested"), list(a = 1L, b = list("x", "y"))))
+cat("all identical\n")
+"""
+
+
+def test_an_r_flow_artifacts_read_identical_in_r_and_natural_in_python(
+    project: Project, r_env: dict[str, str], rscript: Any
+) -> None:
+    proc = rscript("client_values.R", "run")
+    assert proc.returncode == 0, proc.stderr
+    read = rscript_code(project, r_env, READ_R_ARTIFACTS)
+    assert read.returncode == 0, read.stderr
+    assert read.stdout == "all identical\n"
+    run = Flow("ClientValuesRFlow").latest_successful_run
+    assert run is not None and run.data is not None
+    start = run["start"].task.data
+    frame = start.frame
+    assert list(frame.columns) == ["n", "x", "s", "b", "f"]
+    assert frame["n"].dtype == "Int64" and frame["n"].isna().tolist() == [False, True, False]
+    assert frame["s"].tolist()[::2] == ["a", "c"] and frame["s"][1] is None
+    assert list(frame["f"].cat.categories) == ["lo", "hi"]
+    assert isinstance(start.fit, RObject) and "lm" in start.fit.r_class
+    assert run.data.slope == pytest.approx(-5.344472, abs=1e-6)  # the R end step used the fit
