@@ -15,9 +15,11 @@ import itertools
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,6 +123,34 @@ def _run_as(account: pwd.struct_passwd | None, args: list[str], cwd: Path) -> No
         raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}\n{log}")
 
 
+class _SigtermInterrupts:
+    """While open, SIGTERM (what `timeout` sends) interrupts the session like Ctrl-C does, so
+    pytest still tears fixtures down and the server does not outlive its session."""
+
+    def __init__(self) -> None:
+        self._previous: Any = None
+        self._pid = os.getpid()
+        main = threading.current_thread() is threading.main_thread()
+        if main and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # never replace a handler
+            self._previous = signal.signal(signal.SIGTERM, self._interrupt)
+
+    def _interrupt(self, signum: int, frame: object) -> None:
+        if os.getpid() != self._pid:  # a process forked by a test dies of SIGTERM as it would
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    def close(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+            self._previous = None
+
+
+def _sigterm_interrupts() -> _SigtermInterrupts:
+    return _SigtermInterrupts()
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A PostgreSQL server started for this session in a temporary directory, stopped at its end."""
@@ -135,6 +165,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         os.chown(root, account.pw_uid, account.pw_gid)
     pg_ctl = str(bindir / "pg_ctl")
     started = False
+    stop_on_sigterm = _sigterm_interrupts()
     try:
         _run_as(
             account,
@@ -188,6 +219,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         if started:
             _run_as(account, [pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"], root)
         shutil.rmtree(root, ignore_errors=True)
+        stop_on_sigterm.close()
 
 
 @pytest.fixture
