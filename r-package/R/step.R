@@ -37,6 +37,17 @@ step <- function(flow, ..., step, r_function = NULL, next_step = NULL, foreach =
   if (missing(step) || !is.character(step) || length(step) != 1 || is.na(step)) {
     abort_braidflow("step() needs step = \"<name>\", one string", "invalid_flow")
   }
+  # A misspelt function name fails here, named with its step and file, not later in a task.
+  r_function <- tryCatch(r_function, error = function(e) {
+    abort_braidflow(
+      sprintf(
+        "%s in step '%s': r_function cannot be found (%s). Define the function before step()",
+        flow_location(flow$file, step), step, conditionMessage(e)
+      ),
+      "invalid_flow",
+      call = NULL
+    )
+  })
   decorators <- list(...)
   bad <- !vapply(decorators, inherits, logical(1), "braidflow_decorator")
   if (any(bad)) {
@@ -83,4 +94,15 @@ check_flow <- function(flow) {
       "invalid_flow"
     )
   }
+}
+
+# "file:line" of the step() call declaring `step` in `file` (found by its text), or "<console>".
+flow_location <- function(file, step) {
+  if (is.null(file) || !file.exists(file)) {
+    return("<console>")
+  }
+  lines <- readLines(file, warn = FALSE)
+  quoted <- paste0("[\"']", gsub("([.|()\\^{}+$*?\\[\\]])", "\\\\\\1", step), "[\"']")
+  found <- grep(paste0("step\\s*=\\s*", quoted), lines)
+  paste0(file, ":", if (length(found)) found[1] else 1L)
 }

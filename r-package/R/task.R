@@ -85,7 +85,10 @@ self_get <- function(x, name) {
 
 self_set <- function(x, name, value) {
   bridge <- attr(x, "braidflow_bridge")
-  result <- bridge$set(name, serialize(value, NULL, version = 2))
+  raw <- tryCatch(serialize(value, NULL, version = 2), error = function(e) {
+    stop(sprintf("artifact '%s' cannot be stored: %s", name, conditionMessage(e)), call. = FALSE)
+  })
+  result <- bridge$set(name, raw)
   if (is.character(result)) stop(result, call. = FALSE)
   x
 }

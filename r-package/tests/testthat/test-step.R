@@ -33,3 +33,15 @@ test_that("step() refuses a first argument that is not a flow, and stray argumen
   expect_error(braidflow("F") %>% step("oops", step = "start"), class = "braidflow_error_invalid_flow")
   expect_error(braidflow("F") %>% step(r_function = identity), class = "braidflow_error_invalid_flow")
 })
+
+test_that("a misspelt r_function fails at step(), naming the file, line and step", {
+  file <- withr::local_tempfile(fileext = ".R")
+  writeLines(c(
+    "library(braidflow)",
+    "braidflow('TypoFlow') %>%",
+    "  step(step = 'start', r_function = strat, next_step = 'end')"
+  ), file)
+  expect_error(source(file), ":3 in step 'start': r_function cannot be found",
+    class = "braidflow_error_invalid_flow"
+  )
+})
