@@ -36,6 +36,7 @@ class RSession:
         self._failures: dict[str, str] = {}  # file (or "" for R itself) -> why it cannot load
         self._task_pid = 0  # the process whose C stack limit is set
         self._package: Any = None  # the braidflow R package's namespace
+        self._functions: dict[tuple[str, str], dict[str, Any]] = {}  # (file, flow) -> closures
 
     # -- starting R and loading code (fork server, or lazily in a task) ---------------------
     def start(self) -> Any:
@@ -105,15 +106,29 @@ class RSession:
 
     def flow_function(self, file: str, flow: str, step: str) -> Any:
         """The `r_function` of `step` in flow `flow` declared in `file`."""
+        return self.flow_functions(file, flow)[step]
+
+    def flow_functions(self, file: str, flow: str) -> dict[str, Any]:
+        """Each step's `r_function` in flow `flow` declared in `file`, by step name (looked up
+        once per process: in the fork server, so a task finds its function without calling R).
+
+        Raises:
+            RStepError: the file failed to source, or declared no flow `flow`.
+        """
+        if (file, flow) in self._functions:
+            return self._functions[(file, flow)]
         registry = self.load_flow(file)
         ri = self._ri
-        get = ri.baseenv["get"]
         if flow not in list(ri.baseenv["ls"](registry)):
             raise RStepError(f"sourcing {file} declared no flow '{flow}' (did the script reach run()?)")
-        description = get(flow, envir=registry)
+        description = ri.baseenv["get"](flow, envir=registry)
         steps = description[list(description.names).index("steps")]
-        spec = steps[list(steps.names).index(step)]
-        return spec[list(spec.names).index("r_function")]
+        found = {
+            name: spec[list(spec.names).index("r_function")]
+            for name, spec in zip(steps.names, steps, strict=True)
+        }
+        self._functions[(file, flow)] = found
+        return found
 
     def file_function(self, file: str, name: str) -> Any:
         """The R function `name` defined by sourcing `file` (once per process) in its own environment.
@@ -216,19 +231,20 @@ def _warm_values() -> None:
 
 @dataclass(frozen=True, slots=True)
 class WarmUp:
-    """Loads R code into the fork server once, before any task forks: a flow file (`flow=True`)
-    or an R file of functions. Step functions carry one as `__braidflow_warm__`."""
+    """Loads R code into the fork server once, before any task forks: the R flow `flow` of
+    `file`, or (`flow` None) an R file of functions. Step functions carry one as
+    `__braidflow_warm__`."""
 
     file: str
-    flow: bool = True
+    flow: str | None = None
 
     def __call__(self) -> None:
         """Load it, keeping (not raising) a failure: each R step then reports it."""
         try:
             session().start()
             _warm_values()
-            if self.flow:
-                session().load_flow(self.file)
+            if self.flow is not None:
+                session().flow_functions(self.file, self.flow)
             else:
                 session().source_file(self.file)
             session().settle()

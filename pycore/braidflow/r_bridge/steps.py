@@ -63,10 +63,10 @@ def r_flow_body(flow: RFlow, s: RStep) -> StepBody:
     """The body of step `s` of an R flow: its R function, its Python function, or nothing."""
     if s.kind == "r":
         body = functools.partial(run_r_step, RFunction(flow.file, s.name, flow.name), flow.directory, s.name)
-        return _with_warm_up(body, WarmUp(flow.file))
+        return _with_warm_up(body, WarmUp(flow.file, flow.name))
     if s.kind == "python" and s.py_function:
         return _with_warm_up(
-            functools.partial(_run_python_step, flow.directory, s.py_function), WarmUp(flow.file)
+            functools.partial(_run_python_step, flow.directory, s.py_function), WarmUp(flow.file, flow.name)
         )
     return _nothing
 
@@ -304,7 +304,7 @@ def r_step(file: str, function: str | None = None) -> Callable[[StepT], StepT]:
             run_r_step(target, workdir, func.__name__, self, args[0] if args else None)
             return func(self, *args)
 
-        setattr(step_with_r, WARM_ATTR, WarmUp(path, flow=False))
+        setattr(step_with_r, WARM_ATTR, WarmUp(path))
         return step_with_r  # type: ignore[return-value]
 
     return decorate
