@@ -8,6 +8,11 @@ does what stubgen cannot:
   used. Then, starting from `braidflow/__init__.pyi`, only the modules the remaining names need
   are kept (following `braidflow.*` imports, plus parent packages), so the runtime's internals
   (`runtime/`, `cli/`, the metadata and datastore backends) never show in an editor;
+- put back what stubgen drops: the `self` annotations of overloads (`self: Parameter[float]` is
+  how a parameter's value type is chosen) and the docstring of an overloaded function (on each
+  overload, so hovering `retry` shows its help);
+- turn a subclass's `reason = "..."` override of a base's `ClassVar` into a ClassVar too
+  (stubgen writes an instance variable, which type checkers refuse);
 - mark every file as generated, and write the distribution around the files: `pyproject.toml`
   with the package's version and a README.
 
@@ -62,8 +67,6 @@ def render_stubs() -> dict[str, str]:
     for module in sorted(kept):
         target = _stub_path(module, is_package=_is_package(module, generated))
         files[target] = _HEADER.format(version=version) + generated[module]
-    # A stub-only package needs no py.typed (PEP 561), but pyright --verifytypes looks for it.
-    files[f"{DISTRIBUTION}/py.typed"] = ""
     files["pyproject.toml"] = _pyproject(version, sorted({_package_of(p) for p in files}))
     files["README.md"] = _README.format(version=version)
     return files
@@ -309,7 +312,7 @@ packages = [
 {listed}]
 
 [tool.setuptools.package-data]
-"*" = ["*.pyi", "py.typed"]
+"*" = ["*.pyi"]
 """
 
 

@@ -19,6 +19,7 @@ from braidflow import (
     timeout,
     user_step_decorator,
 )
+from braidflow.flow.step import StepFunction
 
 
 @user_step_decorator
@@ -109,6 +110,10 @@ class FeatureFlow(FlowSpec):
         assert_type(current.tags, frozenset[str])
         print(current.flow_name, current.run_id, current.step_name, current.task_id, self.total)
 
+
+# @step keeps the method's signature, plain and join, under any stack of decorators.
+assert_type(FeatureFlow.start, StepFunction[FeatureFlow, []])
+join_step: StepFunction[FeatureFlow, [Inputs]] = FeatureFlow.join
 
 if __name__ == "__main__":
     FeatureFlow()
