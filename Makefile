@@ -27,13 +27,13 @@ define apt_install
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1) >/dev/null
 endef
 
-.PHONY: help install run test lint clean r-toolchain r-install r-docs r-check postgres-server
+.PHONY: help install run test lint clean r-toolchain r-install r-docs r-check postgres-server proto proto-check buf
 
 help: ## show this help
 	@echo "usage: make <target>"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-install: r-toolchain postgres-server $(STAMP) r-install $(PYRIGHT_STAMP) ## create .venv and install braidflow (Python and R) with its dev tools
+install: r-toolchain postgres-server $(STAMP) r-install $(PYRIGHT_STAMP) $(BUF) ## create .venv and install braidflow (Python and R) with its dev tools
 	@# Byte-compile ahead: with PYTHONDONTWRITEBYTECODE set, every process would compile again.
 	@$(BIN)/python -m compileall -q pycore/braidflow >/dev/null
 
@@ -100,6 +100,26 @@ postgres-server: ## install Debian's PostgreSQL server with apt-get, when initdb
 	  ! ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
 	  $(call apt_install,--no-install-recommends postgresql); \
 	fi
+
+# buf (lint and breaking-change checks of proto/) comes from npm into a project-local folder;
+# npm itself from Debian when missing.
+BUF_VERSION := 1.75.0
+TOOLS := .tools
+BUF := $(TOOLS)/node_modules/.bin/buf
+buf: $(BUF) ## install buf from npm into .tools/ (for proto-check)
+$(BUF):
+	@if ! command -v npm >/dev/null; then $(call apt_install,--no-install-recommends nodejs npm); fi
+	npm install --prefix $(TOOLS) --no-save --no-audit --no-fund --loglevel=error @bufbuild/buf@$(BUF_VERSION)
+	@touch $@
+
+proto: install ## regenerate pycore/braidflow/wire/_gen/ (and the field-number record) from proto/
+	$(BIN)/python -m braidflow.wire.codegen
+
+proto-check: install ## buf lint, and buf breaking against the contract on main
+	cd proto && ../$(BUF) lint
+	@if git ls-tree --name-only main proto/braidflow/v1/ | grep -q .; then \
+	  cd proto && ../$(BUF) breaking --against "$$(git rev-parse --path-format=absolute --git-common-dir)#branch=main,subdir=proto"; \
+	else echo "main has no contract yet: nothing to check for breaking changes"; fi
 
 run: install ## run the Python and the R hello-world flows, then read each one's message from both languages
 	$(BIN)/python $(HELLO)/helloworld.py run

@@ -1,9 +1,12 @@
 """Fixtures shared by the whole suite: an isolated braidflow root per test, and flow runners.
 
-`project` records into the zero-configuration SQLite store under its root. A test (or a module,
-through `pytestmark`) marked `@pytest.mark.metadata_backends("sqlite", "postgresql")` runs once
-per backend: with "postgresql", flows run with `BRAIDFLOW_METADATA=postgresql://...` on a fresh
-database of the session's server, and the in-process client reads the same database.
+Every test that takes `project` runs once per entry of BACKENDS that applies to it: the embedded
+SQLite store and a real `braidflow service` process over SQLite for every such test; embedded
+PostgreSQL and the service over PostgreSQL for the tests (or modules, through `pytestmark`)
+marked `@pytest.mark.metadata_backends("sqlite", "postgresql")`. An entry is a context manager
+that starts what it needs (tests/servers/) and yields a `Backend`: the environment a flow
+subprocess gets and the spec the in-process client passes to `braidflow.metadata()`. A test
+about one backend's own files marks itself `@pytest.mark.backends("embedded")`.
 """
 
 from __future__ import annotations
@@ -12,15 +15,101 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from servers.grpc_service import running_service
 
 # Fixtures that start real servers, one module each (tests/ itself is on sys.path).
 pytest_plugins = ["servers.postgres"]
 
 FLOWS = Path(__file__).parent / "e2e" / "flows"
+
+
+@dataclass(frozen=True)
+class Backend:
+    """How a test reaches one backend configuration."""
+
+    env: dict[str, str] = field(default_factory=dict)  # added to every flow subprocess's environment
+    metadata: str | None = None  # for the in-process client's metadata(); None: the project's local store
+    metadata_url: str | None = None  # where runs are recorded; None: the project's SQLite file
+    service_url: str | None = None  # the grpc:// URL when a service is involved
+
+
+@contextmanager
+def _embedded(request: pytest.FixtureRequest, tmp: Path) -> Iterator[Backend]:
+    yield Backend()
+
+
+@contextmanager
+def _postgresql(request: pytest.FixtureRequest, tmp: Path) -> Iterator[Backend]:
+    url: str = request.getfixturevalue("postgres_url")  # a fresh database on the session's server
+    yield Backend({"BRAIDFLOW_METADATA": url}, url, url)
+
+
+def _through(service_url: str) -> Backend:
+    spec = f"service@{service_url}"
+    return Backend({"BRAIDFLOW_METADATA": spec}, spec, service_url, service_url)
+
+
+@contextmanager
+def _service_over_sqlite(request: pytest.FixtureRequest, tmp: Path) -> Iterator[Backend]:
+    with running_service(tmp / "service") as service:
+        yield _through(service.url)
+
+
+@contextmanager
+def _service_over_postgresql(request: pytest.FixtureRequest, tmp: Path) -> Iterator[Backend]:
+    db_url = request.getfixturevalue("postgres_url")
+    with running_service(tmp / "service", db_url=db_url) as service:
+        yield _through(service.url)
+
+
+# name -> a context manager giving the Backend (it may use other fixtures through `request`);
+# one entry per configuration of the matrix.
+BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], AbstractContextManager[Backend]]] = {
+    "embedded": _embedded,
+    "service": _service_over_sqlite,
+    "postgresql": _postgresql,
+    "service-postgresql": _service_over_postgresql,
+}
+# Entries that run only for tests marked metadata_backends(..., "postgresql"), to bound the time.
+POSTGRESQL_ONLY = {"postgresql", "service-postgresql"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "metadata_backends(*names): also run this `project` test on PostgreSQL (embedded and behind "
+        "the service) when the names include 'postgresql'",
+    )
+    config.addinivalue_line(
+        "markers",
+        "backends(*names): run this test only against these entries of its backend parameter "
+        "(`project`: BACKENDS; `store_url`: tests/unit/metadata's store backends)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop the backend variants a test does not ask for (PostgreSQL ones unless marked) or
+    excludes with @pytest.mark.backends(...)."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params if callspec is not None else {}
+        backend = params.get("project", params.get("store_url"))
+        only = item.get_closest_marker("backends")
+        wanted = item.get_closest_marker("metadata_backends")
+        skip = only is not None and backend is not None and backend not in only.args
+        if "project" in params and backend in POSTGRESQL_ONLY:
+            skip = skip or wanted is None or "postgresql" not in wanted.args
+        (dropped if skip else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @dataclass
@@ -30,6 +119,8 @@ class Project:
     root: Path
     env: dict[str, str]
     metadata_url: str = ""  # where its runs are recorded, for tests that open the store directly
+    backend: str = "embedded"
+    service_url: str | None = None
 
     def run(
         self, flow: str, *args: str, check: bool = False, timeout: float = 120, **env: str
@@ -61,61 +152,37 @@ class Project:
         )
 
 
-def _embedded_metadata(request: pytest.FixtureRequest, root: Path) -> tuple[str, str]:
-    store = root / ".braidflow" / "metadata.db"
-    return "sqlite:///" + store.as_posix().lstrip("/"), ""  # the default: no setting at all
-
-
-def _postgresql_metadata(request: pytest.FixtureRequest, root: Path) -> tuple[str, str]:
-    url: str = request.getfixturevalue("postgres_url")
-    return url, url
-
-
-# backend -> (metadata URL, BRAIDFLOW_METADATA value or "" for the zero-configuration default)
-METADATA_BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], tuple[str, str]]] = {
-    "sqlite": _embedded_metadata,
-    "postgresql": _postgresql_metadata,
-}
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "metadata_backends(*names): run the test once per metadata backend of `project`"
-    )
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    marker = metafunc.definition.get_closest_marker("metadata_backends")
-    if marker is not None and "metadata_backend" in metafunc.fixturenames:
-        metafunc.parametrize("metadata_backend", marker.args)
-
-
-@pytest.fixture
-def metadata_backend() -> str:
-    """The metadata backend `project` records into; parametrize it to run tests on several."""
-    return "sqlite"
-
-
-@pytest.fixture
+@pytest.fixture(params=list(BACKENDS))
 def project(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, metadata_backend: str
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Project]:
-    """An empty project root; the in-process client reads the same store, in every namespace."""
+    """An empty project root on one backend; the in-process client reads the same store, in every
+    namespace."""
+    with BACKENDS[request.param](request, tmp_path) as backend:
+        yield from _project(tmp_path, monkeypatch, request.param, backend)
+
+
+def _project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, backend: Backend
+) -> Iterator[Project]:
     import braidflow
 
     root = tmp_path / "proj"
     (root / ".braidflow").mkdir(parents=True)
-    metadata_url, setting = METADATA_BACKENDS[metadata_backend](request, root)
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIDFLOW_")}
     env.update(BRAIDFLOW_USER="tester", BRAIDFLOW_HOME=str(tmp_path / "config"), PYTHONUNBUFFERED="1")
-    if setting:
-        env["BRAIDFLOW_METADATA"] = setting
     for key in [k for k in os.environ if k.startswith("BRAIDFLOW_")]:
         monkeypatch.delenv(key)
     monkeypatch.setenv("BRAIDFLOW_USER", "tester")
     monkeypatch.setenv("BRAIDFLOW_HOME", str(tmp_path / "config"))
+    env.update(backend.env)
+    for key, value in backend.env.items():
+        monkeypatch.setenv(key, value)
     monkeypatch.chdir(root)
-    braidflow.metadata(setting or f"local@{root}")
+    braidflow.metadata(backend.metadata or f"local@{root}")
     braidflow.namespace(None)
-    yield Project(root, env, metadata_url)
+    metadata_url = backend.metadata_url or "sqlite:///" + (
+        root / ".braidflow" / "metadata.db"
+    ).as_posix().lstrip("/")
+    yield Project(root, env, metadata_url, name, backend.service_url)
     braidflow.default_namespace()

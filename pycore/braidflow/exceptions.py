@@ -21,6 +21,8 @@
     ├── DecoratorError                  a user step decorator misbehaved
     ├── TagError(ValueError)            removing a system tag, an invalid tag
     ├── ForkServerDied(RuntimeError)    the process that starts tasks is gone; the run stops
+    ├── ServiceError(ConnectionError)   the metadata service is unreachable or failed a call
+    │   └── AuthenticationError         the service refused the token (or none was sent)
     └── ExternalCommandFailed           a subprocess the user asked for failed
 
 A user's own exception raised inside a step is never wrapped into one of these.
@@ -233,6 +235,27 @@ class ForkServerDied(BraidflowError, RuntimeError):
     """
 
     reason = "UNAVAILABLE"
+
+
+class ServiceError(BraidflowError, ConnectionError):
+    """The braidflow service cannot be reached, or refused or failed a call for a reason that
+    is not one of the errors above (its gRPC status code is in `code`)."""
+
+    reason = "UNAVAILABLE"
+
+    def __init__(self, message: str, *, code: str = "UNAVAILABLE") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class AuthenticationError(ServiceError):
+    """The service requires a token and the call carried none, or a wrong one."""
+
+    reason = "UNAUTHENTICATED"
+    exit_code = 2
+
+    def __init__(self, message: str, *, code: str = "UNAUTHENTICATED") -> None:
+        super().__init__(message, code=code)
 
 
 class ExternalCommandFailed(BraidflowError):

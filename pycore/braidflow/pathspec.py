@@ -93,3 +93,37 @@ class Pathspec:
 def join(*parts: object) -> str:
     """Build a pathspec string from its components."""
     return "/".join(str(p) for p in parts)
+
+
+_COLLECTIONS = ("flows", "runs", "steps", "tasks", "artifacts")
+
+
+def resource_name(pathspec: str, *, level: str | None = None) -> str:
+    """The gRPC resource name of a pathspec: `HelloFlow/3/start` -> `flows/HelloFlow/runs/3/steps/start`.
+
+    Raises:
+        InvalidPathspecError: as `Pathspec.parse(pathspec, level=level)`.
+    """
+    parts = Pathspec.parse(pathspec, level=level).components
+    return "/".join(f"{collection}/{part}" for collection, part in zip(_COLLECTIONS, parts, strict=False))
+
+
+def from_resource_name(name: str, *, level: str | None = None) -> str:
+    """The pathspec of a gRPC resource name: `flows/HelloFlow/runs/3` -> `HelloFlow/3`.
+
+    Raises:
+        InvalidPathspecError: the name is not collection/ID pairs in the order flows, runs,
+            steps, tasks, artifacts (of `level`'s depth, when given).
+    """
+    parts = name.split("/") if isinstance(name, str) else []
+    collections, ids = parts[0::2], parts[1::2]
+    if (
+        not parts
+        or len(parts) % 2
+        or len(parts) > 2 * len(_COLLECTIONS)
+        or tuple(collections) != (_COLLECTIONS[: len(collections)])
+    ):
+        depth = LEVELS.index(level) + 1 if level in LEVELS else 1
+        shape = "/".join(f"{c}/{{{lv}}}" for c, lv in zip(_COLLECTIONS[:depth], LEVELS, strict=False))
+        raise InvalidPathspecError(f"invalid resource name {name!r}: expected {shape}", pathspec=str(name))
+    return str(Pathspec.parse("/".join(ids), level=level))

@@ -12,6 +12,9 @@ Overrides, each an environment variable or a key of the same name in the profile
 - `BRAIDFLOW_METADATA`: `local`, `local@/dir`, or a URL such as `sqlite:///abs/path.db`.
 - `BRAIDFLOW_DATASTORE`: a blob store URL such as `file:///abs/dir`.
 - `BRAIDFLOW_USER`: the username recorded on runs (else `USER`, `LOGNAME`).
+- `BRAIDFLOW_SERVICE_TOKEN`: the token a `service@grpc://` provider sends to the service.
+- `BRAIDFLOW_SERVICE_CA`: PEM file of the CA that signed a `grpcs://` service's certificate
+  (default: the system's roots).
 """
 
 from __future__ import annotations
@@ -26,7 +29,14 @@ from pathlib import Path
 from braidflow.exceptions import ConfigError
 
 STORE_DIR = ".braidflow"
-KEYS = ("BRAIDFLOW_ROOT", "BRAIDFLOW_METADATA", "BRAIDFLOW_DATASTORE", "BRAIDFLOW_USER")
+KEYS = (
+    "BRAIDFLOW_ROOT",
+    "BRAIDFLOW_METADATA",
+    "BRAIDFLOW_DATASTORE",
+    "BRAIDFLOW_USER",
+    "BRAIDFLOW_SERVICE_TOKEN",
+    "BRAIDFLOW_SERVICE_CA",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +47,8 @@ class Settings:
     datastore_url: str
     username: str
     profile: str | None = None
+    service_token: str | None = None
+    service_ca: str | None = None
 
     @classmethod
     def resolve(cls, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
@@ -52,6 +64,8 @@ class Settings:
             datastore_url=datastore,
             username=values.get("BRAIDFLOW_USER") or _username(env),
             profile=env.get("BRAIDFLOW_PROFILE") or None,
+            service_token=values.get("BRAIDFLOW_SERVICE_TOKEN") or None,
+            service_ca=values.get("BRAIDFLOW_SERVICE_CA") or None,
         )
 
 
@@ -90,8 +104,13 @@ def _store_root(explicit: str | None, cwd: Path) -> Path:
     return cwd / STORE_DIR
 
 
+def config_home(env: Mapping[str, str]) -> Path:
+    """`$BRAIDFLOW_HOME`, else `~/.braidflowconfig`: profile files and service pid files."""
+    return Path(env.get("BRAIDFLOW_HOME") or Path.home() / ".braidflowconfig").expanduser()
+
+
 def _profile_values(env: Mapping[str, str]) -> dict[str, str]:
-    home = Path(env.get("BRAIDFLOW_HOME") or Path.home() / ".braidflowconfig").expanduser()
+    home = config_home(env)
     profile = env.get("BRAIDFLOW_PROFILE")
     path = home / (f"config_{profile}.json" if profile else "config.json")
     if not path.exists():

@@ -116,6 +116,7 @@ def test_resumed_tasks_see_origin_run_id(project):
     assert run["start"].task.metadata_dict["origin-run-id"] == origin.id
 
 
+@pytest.mark.backends("embedded")  # about where the local store lives
 def test_store_location_from_metadata_call(project, tmp_path):
     project.run("branch_flow.py", "run", check=True)
     assert braidflow.get_metadata() == f"local@{project.root / '.braidflow'}"

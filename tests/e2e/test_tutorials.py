@@ -73,6 +73,7 @@ def medians_by_genre(movies: list[dict[str, object]]) -> dict[str, float]:
     return {genre: statistics.median(values) for genre, values in gross.items()}
 
 
+@pytest.mark.backends("embedded")  # about where the local store is found
 def test_helloworld_runs_and_reads_back_from_the_shared_tutorial_store(project, tutorials):
     folder = tutorials / "00-helloworld"
     run = run_ok(project, folder, "helloworld.py", "run", store_env=False)

@@ -1,7 +1,8 @@
 """The `braidflow` console command: everything that is not tied to one flow file.
 
-`braidflow --version`, `braidflow tutorials list|pull`, `braidflow dev stubs`; later
-`braidflow service ...`. `python -m braidflow` runs the same command.
+`braidflow --version`, `braidflow tutorials list|pull`, `braidflow dev stubs`,
+`braidflow service start|stop`, `braidflow watch Flow/Run`. `python -m braidflow` runs the same
+command.
 
 Only click and the command modules are imported here, so `braidflow --version` stays fast:
 command families import the runtime or the client lazily inside their own modules, never here.
@@ -14,6 +15,7 @@ from typing import Any
 import click
 
 from braidflow import __version__
+from braidflow.cli.service import service
 from braidflow.cli.stubs import dev
 from braidflow.cli.tutorials import tutorials
 from braidflow.exceptions import BraidflowError
@@ -60,3 +62,4 @@ def main() -> None:
 
 main.add_command(tutorials)
 main.add_command(dev)
+main.add_command(service)

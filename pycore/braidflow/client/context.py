@@ -138,7 +138,7 @@ class ClientContext:
         local = _local_store_dir(url)
         if local is not None:
             return f"local@{local}"
-        if url.startswith("grpc://"):
+        if url.startswith(("grpc://", "grpcs://")):
             return f"service@{url}"
         return url
 

@@ -19,8 +19,17 @@ from braidflow.exceptions import ConfigError
 
 __all__ = ["ArtifactStore", "BlobStore", "LocalBlobStore", "StoredBlob", "open_blob_store"]
 
+def _open_service(parts: SplitResult) -> BlobStore:
+    # Imported when used: grpc loads only for a datastore reached through the service.
+    from braidflow.datastore.service import ServiceBlobStore
+
+    return ServiceBlobStore.from_url(parts)
+
+
 _BLOB_STORES: dict[str, Callable[[SplitResult], BlobStore]] = {
     "file": LocalBlobStore.from_url,
+    "grpc": _open_service,
+    "grpcs": _open_service,
 }
 
 

@@ -30,10 +30,18 @@ def _open_postgresql(parts: SplitResult) -> MetadataStore:
     return open_postgresql_store(parts)
 
 
-# "grpc" joins here when its backend lands.
+def _open_service(parts: SplitResult) -> MetadataStore:
+    # Imported when a store is opened: grpc and protobuf load only for the service provider.
+    from braidflow.metadata.grpc_client import GrpcMetadataStore
+
+    return GrpcMetadataStore.from_url(parts)
+
+
 _METADATA_STORES: dict[str, Callable[[SplitResult], MetadataStore]] = {
     "postgresql": _open_postgresql,
     "sqlite": _open_sqlite,
+    "grpc": _open_service,
+    "grpcs": _open_service,
 }
 
 

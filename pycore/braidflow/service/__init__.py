@@ -1,0 +1,1 @@
+"""The braidflow gRPC service: `braidflow service start` serves the embedded stores to a team."""

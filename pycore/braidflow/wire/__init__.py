@@ -1,0 +1,1 @@
+"""The wire format of the gRPC service: generated messages (`_gen/`), record conversions, errors."""

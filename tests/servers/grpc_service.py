@@ -1,0 +1,128 @@
+"""A real `braidflow service start` process on 127.0.0.1, polled on the gRPC health service."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServiceProcess:
+    """A running service: its process, address, URL and the file its call log goes to."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    url: str
+    log: Path
+    args: tuple[str, ...]
+
+    def log_lines(self) -> list[str]:
+        """The call log so far, one JSON object per line (plus the start and stop notes)."""
+        return self.log.read_text().splitlines()
+
+
+def wait_until_serving(
+    target: str,
+    timeout_s: float = 20.0,
+    proc: subprocess.Popen[bytes] | None = None,
+    credentials: grpc.ChannelCredentials | None = None,
+) -> None:
+    """Poll the gRPC health service at `target` until it answers SERVING."""
+    deadline = time.monotonic() + timeout_s
+    channel = grpc.secure_channel(target, credentials) if credentials else grpc.insecure_channel(target)
+    with channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while True:
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"the service exited with {proc.returncode} before serving")
+            try:
+                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the service at {target} did not serve within {timeout_s} s")
+            time.sleep(0.05)
+
+
+def start_service(
+    root: Path,
+    *,
+    db_url: str | None = None,
+    extra: Sequence[str] = (),
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    credentials: grpc.ChannelCredentials | None = None,
+) -> ServiceProcess:
+    """Start `braidflow service start` with its stores under `root` and wait until it serves."""
+    root.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    args = (
+        sys.executable,
+        "-m",
+        "braidflow",
+        "service",
+        "start",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db",
+        db_url or f"sqlite:///{root}/metadata.db",
+        "--datastore",
+        (root / "blobs").as_uri(),
+        "--pid-file",
+        str(root / "service.pid"),
+        *extra,
+    )
+    log = root / "service.log"
+    base = {k: v for k, v in os.environ.items() if not k.startswith("BRAIDFLOW_")}
+    with log.open("ab") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=out, env={**base, **(env or {})})
+    scheme = "grpcs" if credentials else "grpc"
+    service = ServiceProcess(proc, port, f"{scheme}://127.0.0.1:{port}", log, args)
+    try:
+        wait_until_serving(f"127.0.0.1:{port}", proc=proc, credentials=credentials)
+    except BaseException:
+        stop_service(service)
+        raise
+    return service
+
+
+def stop_service(service: ServiceProcess, timeout_s: float = 30.0) -> int:
+    """SIGTERM the service and wait for it; returns its exit code."""
+    if service.proc.poll() is None:
+        service.proc.terminate()
+    try:
+        return service.proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        service.proc.kill()
+        return service.proc.wait()
+
+
+@contextmanager
+def running_service(root: Path, **kwargs: object) -> Iterator[ServiceProcess]:
+    """A service for the duration of the block."""
+    service = start_service(root, **kwargs)  # type: ignore[arg-type]
+    try:
+        yield service
+    finally:
+        stop_service(service)
