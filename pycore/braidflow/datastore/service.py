@@ -81,9 +81,10 @@ class ServiceBlobStore:
 
     def open(self, key: str) -> BinaryIO:
         """A seekable reader of the blob, streamed into a local temp file. Raises ArtifactError."""
-        out = tempfile.TemporaryFile()
+        out = tempfile.TemporaryFile()  # noqa: SIM115  # returned to the caller, who closes it
+        request = asv.DownloadBlobRequest(key=key)
         try:
-            for chunk in self._stub().DownloadBlob(asv.DownloadBlobRequest(key=key), metadata=self.channel.metadata):
+            for chunk in self._stub().DownloadBlob(request, metadata=self.channel.metadata):
                 out.write(chunk.data)
         except grpc.RpcError as error:
             out.close()

@@ -27,6 +27,7 @@ _CODES: tuple[tuple[type[errors.BraidflowError], grpc.StatusCode], ...] = (
     (errors.ServiceError, grpc.StatusCode.UNAVAILABLE),
     (errors.NotFoundError, grpc.StatusCode.NOT_FOUND),
     (errors.InvalidPathspecError, grpc.StatusCode.INVALID_ARGUMENT),
+    (errors.SchemaVersionError, grpc.StatusCode.FAILED_PRECONDITION),
     (errors.ConfigError, grpc.StatusCode.INVALID_ARGUMENT),
     (errors.CommandError, grpc.StatusCode.INVALID_ARGUMENT),
     (errors.ParameterError, grpc.StatusCode.INVALID_ARGUMENT),
