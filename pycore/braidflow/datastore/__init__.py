@@ -19,6 +19,7 @@ from braidflow.exceptions import ConfigError
 
 __all__ = ["ArtifactStore", "BlobStore", "LocalBlobStore", "StoredBlob", "open_blob_store"]
 
+
 def _open_service(parts: SplitResult) -> BlobStore:
     # Imported when used: grpc loads only for a datastore reached through the service.
     from braidflow.datastore.service import ServiceBlobStore
