@@ -40,27 +40,40 @@ class ServiceProcess:
 
 def wait_until_serving(
     target: str,
-    timeout_s: float = 20.0,
+    timeout_s: float = 30.0,
     proc: subprocess.Popen[bytes] | None = None,
     credentials: grpc.ChannelCredentials | None = None,
+    ready_file: Path | None = None,
 ) -> None:
-    """Poll the gRPC health service at `target` until it answers SERVING."""
+    """Wait for `ready_file` (the pid file the service writes once it listens), if given, then
+    ask the gRPC health service at `target` until it answers SERVING.
+
+    Each health check uses a new channel: a channel whose first connection was refused backs
+    off for a second or more before it tries again.
+    """
     deadline = time.monotonic() + timeout_s
-    channel = grpc.secure_channel(target, credentials) if credentials else grpc.insecure_channel(target)
-    with channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while True:
-            if proc is not None and proc.poll() is not None:
-                raise RuntimeError(f"the service exited with {proc.returncode} before serving")
+    while ready_file is not None and not ready_file.exists():
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the service exited with {proc.returncode} before serving")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the service at {target} did not start within {timeout_s} s")
+        time.sleep(0.02)
+    while True:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the service exited with {proc.returncode} before serving")
+        channel = grpc.secure_channel(target, credentials) if credentials else grpc.insecure_channel(target)
+        with channel:
             try:
-                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+                reply = health_pb2_grpc.HealthStub(channel).Check(
+                    health_pb2.HealthCheckRequest(), timeout=2.0
+                )
                 if reply.status == health_pb2.HealthCheckResponse.SERVING:
                     return
             except grpc.RpcError:
                 pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the service at {target} did not serve within {timeout_s} s")
-            time.sleep(0.05)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the service at {target} did not serve within {timeout_s} s")
+        time.sleep(0.02)
 
 
 def start_service(
@@ -93,6 +106,7 @@ def start_service(
         str(root / "service.pid"),
         *extra,
     )
+    (root / "service.pid").unlink(missing_ok=True)  # left by a service killed with SIGKILL
     log = root / "service.log"
     base = {k: v for k, v in os.environ.items() if not k.startswith("BRAIDFLOW_")}
     with log.open("ab") as out:
@@ -100,7 +114,9 @@ def start_service(
     scheme = "grpcs" if credentials else "grpc"
     service = ServiceProcess(proc, port, f"{scheme}://127.0.0.1:{port}", log, args)
     try:
-        wait_until_serving(f"127.0.0.1:{port}", proc=proc, credentials=credentials)
+        wait_until_serving(
+            f"127.0.0.1:{port}", proc=proc, credentials=credentials, ready_file=root / "service.pid"
+        )
     except BaseException:
         stop_service(service)
         raise

@@ -18,6 +18,7 @@ from braidflow import __version__
 from braidflow.cli.service import service
 from braidflow.cli.stubs import dev
 from braidflow.cli.tutorials import tutorials
+from braidflow.cli.watch import watch
 from braidflow.exceptions import BraidflowError
 
 
@@ -63,3 +64,4 @@ def main() -> None:
 main.add_command(tutorials)
 main.add_command(dev)
 main.add_command(service)
+main.add_command(watch)

@@ -153,11 +153,22 @@ def stop(port: int, pid_file: Path | None, timeout: float) -> None:
         ) from None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _alive(pid):
             click.echo(f"stopped the braidflow service (pid {pid})", err=True)
             return
         time.sleep(0.05)
     click.echo(f"error: the service (pid {pid}) did not stop within {timeout} s", err=True)
     sys.exit(1)
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` still runs (an exited process its parent has not reaped yet does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"

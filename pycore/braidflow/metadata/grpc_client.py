@@ -19,6 +19,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import SplitResult
 
@@ -37,9 +38,11 @@ from braidflow.metadata.base import (
     TaskResult,
     TaskStatus,
 )
-from braidflow.pathspec import resource_name
+from braidflow.pathspec import from_resource_name, resource_name
 from braidflow.wire import convert
 from braidflow.wire import errors as wire_errors
+from braidflow.wire._gen.v1 import event_service_pb2 as ev
+from braidflow.wire._gen.v1 import event_service_pb2_grpc as ev_grpc
 from braidflow.wire._gen.v1 import metadata_service_pb2 as ms
 from braidflow.wire._gen.v1 import metadata_service_pb2_grpc as ms_grpc
 from braidflow.wire.channel import ServiceChannel
@@ -347,3 +350,59 @@ def _run_name(flow: str, run_id: str) -> str:
 
 def _batch_error(error: Any) -> BraidflowError:
     return wire_errors.from_parts(error.code, error.message, error.reason, dict(error.metadata))
+
+
+@dataclass(frozen=True, slots=True)
+class RunEvent:
+    """One state change of a run or of one of its tasks, as the EventService streams it."""
+
+    cursor: str  # pass back to `watch_run` to resume after this event
+    time: float
+    pathspec: str  # the run's, or the task's
+    state: str  # a RunStatus or TaskStatus value: running, succeeded, failed, pending
+    attempt: int | None = None  # for a task
+
+
+def watch_run(store: GrpcMetadataStore, flow: str, run_id: str, cursor: str = "") -> Iterator[RunEvent]:
+    """Follow a run's state changes until it ends, reconnecting (from the last cursor) when the
+    service is briefly unreachable.
+
+    Raises:
+        NotFoundError: the run does not exist.
+        ServiceError: the service stayed unreachable.
+    """
+    request = ev.StreamRunEventsRequest(name=_run_name(flow, run_id), cursor=cursor)
+    delays = iter(RETRY_DELAYS_S)
+    while True:
+        try:
+            stream = store.channel.stub(ev_grpc.EventServiceStub).StreamRunEvents(
+                request, metadata=store.channel.metadata
+            )
+            for message in stream:
+                request.cursor = message.cursor
+                delays = iter(RETRY_DELAYS_S)
+                yield _run_event(message)
+            return
+        except grpc.RpcError as error:
+            delay = next(delays, None)
+            if error.code() != grpc.StatusCode.UNAVAILABLE or delay is None:
+                raise wire_errors.from_rpc_error(error, store.url) from None
+            time.sleep(delay)
+
+
+def _run_event(message: ev.StreamRunEventsResponse) -> RunEvent:
+    if "/tasks/" in message.subject:
+        state = convert.task_status(message.task_state)
+        return RunEvent(
+            message.cursor,
+            convert.get_time(message.time),
+            convert.task_pathspec(message.subject),
+            state.value,
+            None if state is TaskStatus.PENDING else message.attempt,  # no attempt before the first
+        )
+    return RunEvent(
+        message.cursor,
+        convert.get_time(message.time),
+        from_resource_name(message.subject, level="run"),
+        convert.run_status(message.run_state).value,
+    )

@@ -27,12 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from braidflow.datastore import open_blob_store
 from braidflow.datastore.base import BlobStore
-from braidflow.exceptions import BraidflowError
+from braidflow.exceptions import BraidflowError, CommandError
 from braidflow.metadata import open_metadata_store
 from braidflow.metadata.base import MetadataStore
 from braidflow.service.auth import CallLog, ServiceInterceptor
@@ -111,7 +112,7 @@ class Service:
         metadata: dict[str, grpc.RpcMethodHandler[Any, Any]] = {
             name: grpc.unary_unary_rpc_method_handler(
                 self._unary(name, fn),
-                request_deserializer=getattr(ms, f"{name}Request").FromString,
+                request_deserializer=_parser(getattr(ms, f"{name}Request")),
                 response_serializer=getattr(ms, f"{name}Response").SerializeToString,
             )
             for name, fn in md_handlers.UNARY.items()
@@ -119,22 +120,22 @@ class Service:
         blobs: dict[str, grpc.RpcMethodHandler[Any, Any]] = {
             "CheckBlobs": grpc.unary_unary_rpc_method_handler(
                 self._blob_unary(artifacts.check_blobs),
-                request_deserializer=asv.CheckBlobsRequest.FromString,
+                request_deserializer=_parser(asv.CheckBlobsRequest),
                 response_serializer=asv.CheckBlobsResponse.SerializeToString,
             ),
             "GetBlob": grpc.unary_unary_rpc_method_handler(
                 self._blob_unary(artifacts.get_blob),
-                request_deserializer=asv.GetBlobRequest.FromString,
+                request_deserializer=_parser(asv.GetBlobRequest),
                 response_serializer=asv.GetBlobResponse.SerializeToString,
             ),
             "UploadBlob": grpc.stream_unary_rpc_method_handler(
                 self._blob_unary(artifacts.upload_blob),
-                request_deserializer=asv.UploadBlobRequest.FromString,
+                request_deserializer=_parser(asv.UploadBlobRequest),
                 response_serializer=asv.UploadBlobResponse.SerializeToString,
             ),
             "DownloadBlob": grpc.unary_stream_rpc_method_handler(
                 self._stream(lambda req, ctx: artifacts.download_blob(self.blobs, req)),
-                request_deserializer=asv.DownloadBlobRequest.FromString,
+                request_deserializer=_parser(asv.DownloadBlobRequest),
                 response_serializer=asv.DownloadBlobResponse.SerializeToString,
             ),
         }
@@ -145,7 +146,7 @@ class Service:
                         self.store, req, lambda: ctx.is_active() and not self.stopping.is_set()
                     )
                 ),
-                request_deserializer=ev.StreamRunEventsRequest.FromString,
+                request_deserializer=_parser(ev.StreamRunEventsRequest),
                 response_serializer=ev.StreamRunEventsResponse.SerializeToString,
             )
         }
@@ -160,7 +161,9 @@ class Service:
 
     def _unary(self, method: str, fn: md_handlers.Handler) -> Callable[[Any, grpc.ServicerContext], Any]:
         def behavior(request: Any, context: grpc.ServicerContext) -> Any:
-            request_id = getattr(request, "request_id", "")
+            if isinstance(request, Unparsable):
+                return self._guard(context, request.fail)
+            request_id = request.request_id if "request_id" in request.DESCRIPTOR.fields_by_name else ""
             if request_id:
                 return self._guard(
                     context, lambda: self.replies.once(method, request_id, lambda: fn(self.store, request))
@@ -196,6 +199,33 @@ class Service:
                 raise
             _log.error("internal error:\n%s", traceback.format_exc())
             context.abort(grpc.StatusCode.INTERNAL, f"internal error in the braidflow service: {exc!r}")
+
+
+class Unparsable:
+    """A request whose bytes are not a valid message: any use of it raises CommandError, which
+    the handler's guard answers with INVALID_ARGUMENT (grpc itself would say INTERNAL)."""
+
+    def __init__(self, message_type: str, error: Exception) -> None:
+        self._problem = f"the request is not a valid {message_type}: {error}"
+
+    def fail(self) -> None:
+        """Raise the CommandError that says what was wrong."""
+        raise CommandError(self._problem)
+
+    def __getattr__(self, name: str) -> Any:
+        raise CommandError(self._problem)
+
+
+def _parser(cls: Any) -> Callable[[bytes], Any]:
+    """A request deserializer that turns undecodable bytes into an `Unparsable`."""
+
+    def parse(data: bytes) -> Any:
+        try:
+            return cls.FromString(data)
+        except DecodeError as exc:
+            return Unparsable(cls.DESCRIPTOR.full_name, exc)
+
+    return parse
 
 
 def build_server(config: ServiceConfig, log: CallLog) -> tuple[grpc.Server, Service, int]:

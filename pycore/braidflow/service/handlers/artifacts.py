@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 
 from braidflow.datastore.base import BlobStore
-from braidflow.exceptions import ArtifactError, CommandError
+from braidflow.exceptions import ArtifactError, CommandError, NotFoundError
 from braidflow.wire._gen.v1 import artifact_service_pb2 as asv
 
 CHUNK = 1 << 20
@@ -33,9 +33,15 @@ def check_blobs(blobs: BlobStore, req: asv.CheckBlobsRequest) -> asv.CheckBlobsR
     return asv.CheckBlobsResponse(present_keys=[k for k in req.keys if blobs.exists(_check(k))])
 
 
+def _existing(blobs: BlobStore, key: str) -> str:
+    if not blobs.exists(_check(key)):
+        raise NotFoundError(f"blob {key} is not in the service's datastore")
+    return key
+
+
 def get_blob(blobs: BlobStore, req: asv.GetBlobRequest) -> asv.GetBlobResponse:
     """GetBlob."""
-    return asv.GetBlobResponse(key=req.key, size=blobs.size(_check(req.key)))
+    return asv.GetBlobResponse(key=req.key, size=blobs.size(_existing(blobs, req.key)))
 
 
 def upload_blob(blobs: BlobStore, requests: Iterator[asv.UploadBlobRequest]) -> asv.UploadBlobResponse:
@@ -70,7 +76,7 @@ def download_blob(blobs: BlobStore, req: asv.DownloadBlobRequest) -> Iterator[as
     """DownloadBlob: the requested range in chunks of at most 1 MiB."""
     if req.offset < 0 or req.length < 0:
         raise CommandError(f"offset and length must not be negative, not {req.offset} and {req.length}")
-    with blobs.open(_check(req.key)) as stream:
+    with blobs.open(_existing(blobs, req.key)) as stream:
         stream.seek(req.offset)
         left = req.length or None
         while left is None or left > 0:
