@@ -140,8 +140,9 @@ lint: install ## ruff check, ruff format --check and mypy
 	$(BIN)/mypy
 
 .PHONY: bench
-bench: install ## braidflow against Metaflow on the same flows, one table (bench/README.md; ~11 min)
+bench: install ## braidflow against Metaflow, then the gRPC service against embedded (bench/README.md; ~15 min)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/service.py $(SERVICE_BENCH_ARGS)
 
 clean: ## remove .venv (with its R library), the stubs-only test virtualenv, pyright, the local store .braidflow and R check output
 	rm -rf $(VENV) .venv-stubs .tools .braidflow .r-check

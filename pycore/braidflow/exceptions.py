@@ -21,7 +21,7 @@
     ├── DecoratorError                  a user step decorator misbehaved
     ├── TagError(ValueError)            removing a system tag, an invalid tag
     ├── ForkServerDied(RuntimeError)    the process that starts tasks is gone; the run stops
-    ├── ServiceError(ConnectionError)   the metadata service is unreachable or failed a call
+    ├── ServiceError                    the braidflow service is unreachable or failed a call
     │   └── AuthenticationError         the service refused the token (or none was sent)
     └── ExternalCommandFailed           a subprocess the user asked for failed
 
@@ -237,7 +237,7 @@ class ForkServerDied(BraidflowError, RuntimeError):
     reason = "UNAVAILABLE"
 
 
-class ServiceError(BraidflowError, ConnectionError):
+class ServiceError(BraidflowError):
     """The braidflow service cannot be reached, or refused or failed a call for a reason that
     is not one of the errors above (its gRPC status code is in `code`)."""
 

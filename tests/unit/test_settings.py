@@ -273,6 +273,7 @@ def test_settings_are_frozen(base: Path) -> None:
 # -- end to end -------------------------------------------------------------------------------
 
 
+@pytest.mark.backends("embedded")  # about where the local store is found
 def test_flow_run_from_a_subdirectory_uses_the_enclosing_store(project: Any) -> None:
     sub = project.root / "notebooks" / "deeper"
     sub.mkdir(parents=True)
