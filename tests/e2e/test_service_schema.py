@@ -8,9 +8,8 @@ import subprocess
 import sys
 from contextlib import closing
 
-from servers.grpc_service import free_port, running_service
-
 from braidflow.metadata import open_metadata_store
+from servers.grpc_service import free_port, running_service
 
 
 def test_a_service_refuses_a_database_written_by_a_newer_braidflow(tmp_path):
