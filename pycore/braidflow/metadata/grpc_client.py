@@ -38,7 +38,8 @@ from braidflow.metadata.base import (
     TaskResult,
     TaskStatus,
 )
-from braidflow.pathspec import from_resource_name, resource_name
+from braidflow.metadata._codec import check_tags  # the same rule, so a bad tag fails before sending
+from braidflow.pathspec import from_resource_name
 from braidflow.wire import convert
 from braidflow.wire import errors as wire_errors
 from braidflow.wire._gen.v1 import event_service_pb2 as ev
@@ -170,8 +171,8 @@ class GrpcMetadataStore:
         request = ms.CreateRunRequest(
             parent=_flow_name(flow),
             user=user,
-            system_tags=list(system_tags),
-            user_tags=list(user_tags),
+            system_tags=check_tags(system_tags),
+            user_tags=check_tags(user_tags),
             origin_run_id=origin_run_id or "",
             datastore_uri=datastore_url,
             request_id=uuid.uuid4().hex,
@@ -194,7 +195,7 @@ class GrpcMetadataStore:
 
     def list_runs(self, flow: str, tags: Iterable[str] = ()) -> list[RunRecord]:
         """Runs of `flow` carrying every tag in `tags`, newest first. Raises NotFoundError."""
-        wanted, parent = list(tags), _flow_name(flow)
+        wanted, parent = check_tags(tags), _flow_name(flow)
         runs: list[RunRecord] = []
         token = ""
         while True:
@@ -221,7 +222,7 @@ class GrpcMetadataStore:
     ) -> RunRecord:
         """Remove then add user tags atomically; returns the updated run."""
         request = ms.UpdateRunTagsRequest(
-            name=_run_name(flow, run_id), add_tags=list(add), remove_tags=list(remove)
+            name=_run_name(flow, run_id), add_tags=check_tags(add), remove_tags=check_tags(remove)
         )
         return convert.run_from_pb(self._write("update_run_tags", request).run)
 
@@ -262,11 +263,7 @@ class GrpcMetadataStore:
 
     def list_tasks(self, flow: str, run_id: str, step: str | None = None) -> list[TaskRecord]:
         """Tasks of a run (or of one step), by ascending task id."""
-        parent = (
-            _run_name(flow, run_id)
-            if step is None
-            else resource_name(f"{flow}/{run_id}/{step}", level="step")
-        )
+        parent = _run_name(flow, run_id) if step is None else f"{_run_name(flow, run_id)}/steps/{step}"
         tasks: list[TaskRecord] = []
         token = ""
         while True:
@@ -338,14 +335,13 @@ class GrpcMetadataStore:
         return [convert.event_from_pb(e) for e in response.metadata]
 
 
+# Flow and run ids go on the wire as given: the service's store judges them, as it does embedded.
 def _flow_name(flow: str) -> str:
-    return resource_name(flow, level="flow") if flow else "flows/"
+    return f"flows/{flow}"
 
 
 def _run_name(flow: str, run_id: str) -> str:
-    return (
-        resource_name(f"{flow}/{run_id}", level="run") if flow and run_id else f"flows/{flow}/runs/{run_id}"
-    )
+    return f"flows/{flow}/runs/{run_id}"
 
 
 def _batch_error(error: Any) -> BraidflowError:

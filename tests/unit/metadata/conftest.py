@@ -38,9 +38,24 @@ def _postgresql_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
+_SERVICE_DATABASES: dict[str, str] = {}  # grpc:// URL -> the sqlite:// URL of its database
+
+
+def _service_url(request: pytest.FixtureRequest) -> str:
+    """A real `braidflow service` over a SQLite file, for the whole test."""
+    from servers.grpc_service import start_service, stop_service
+
+    tmp_path: Path = request.getfixturevalue("tmp_path")
+    service = start_service(tmp_path / "service")
+    request.addfinalizer(lambda: stop_service(service))
+    _SERVICE_DATABASES[service.url] = "sqlite:///" + (tmp_path / "service" / "metadata.db").as_posix().lstrip("/")
+    return service.url
+
+
 _STORE_URLS: dict[str, Callable[[pytest.FixtureRequest], str]] = {
     "sqlite": _sqlite_url,
     "postgresql": _postgresql_url,
+    "grpc": _service_url,
 }
 
 
@@ -79,10 +94,11 @@ _RAW_SQL: dict[str, Callable[[str, str, Sequence[object]], list[tuple[Any, ...]]
 def raw_sql(store_url: str) -> RawSql:
     """Runs one `?`-style statement on the store's database over a connection of its own;
     returns the rows (empty for statements that return none)."""
-    run = _RAW_SQL[urlsplit(store_url).scheme]
+    database = _SERVICE_DATABASES.get(store_url, store_url)  # behind a service: its database
+    run = _RAW_SQL[urlsplit(database).scheme]
 
     def execute(sql: str, *params: object) -> list[tuple[Any, ...]]:
-        return run(store_url, sql, params)
+        return run(database, sql, params)
 
     return execute
 

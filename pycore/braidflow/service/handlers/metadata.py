@@ -11,9 +11,8 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from braidflow.exceptions import BraidflowError, CommandError
+from braidflow.exceptions import BraidflowError, CommandError, InvalidPathspecError
 from braidflow.metadata.base import MetadataStore
-from braidflow.pathspec import from_resource_name
 from braidflow.wire import convert
 from braidflow.wire import errors as wire_errors
 from braidflow.wire._gen.v1 import metadata_service_pb2 as ms
@@ -25,13 +24,21 @@ MAX_PAGE = 1000
 DEFAULT_PAGE = 100
 
 
-def _run(name: str) -> tuple[str, str]:
-    flow, run_id = from_resource_name(name, level="run").split("/")
-    return flow, run_id
-
-
+# Names are split, not validated, here: the store judges the flow and run ids it is given, so a
+# run id such as "abc" or "" is a NotFoundError as it is embedded, not a malformed name.
 def _flow(name: str) -> str:
-    return from_resource_name(name, level="flow")
+    if not name.startswith("flows/"):
+        raise InvalidPathspecError(f"invalid resource name {name!r}: expected flows/{{flow}}", pathspec=name)
+    return name[len("flows/") :]
+
+
+def _run(name: str) -> tuple[str, str]:
+    flow, sep, run_id = _flow(name).partition("/runs/")
+    if not sep:
+        raise InvalidPathspecError(
+            f"invalid resource name {name!r}: expected flows/{{flow}}/runs/{{run}}", pathspec=name
+        )
+    return flow, run_id
 
 
 def _page(items: Sequence[T], size: int, token: str, query: object) -> tuple[Sequence[T], str]:
@@ -148,12 +155,9 @@ def get_task(store: MetadataStore, req: ms.GetTaskRequest) -> ms.GetTaskResponse
 
 def list_tasks(store: MetadataStore, req: ms.ListTasksRequest) -> ms.ListTasksResponse:
     """ListTasks (of a run, or of one step when the parent names a step)."""
-    parts = from_resource_name(req.parent).split("/")
-    if len(parts) not in (2, 3):
-        raise CommandError(
-            f"invalid parent {req.parent!r}: expected flows/{{flow}}/runs/{{run}}[/steps/{{step}}]"
-        )
-    tasks = store.list_tasks(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
+    flow, run_id = _run(req.parent)
+    run_id, sep, step = run_id.partition("/steps/")
+    tasks = store.list_tasks(flow, run_id, step if sep else None)
     page, token = _page(tasks, req.page_size, req.page_token, req.parent)
     return ms.ListTasksResponse(tasks=[convert.task_to_pb(t) for t in page], next_page_token=token)
 
