@@ -26,6 +26,7 @@ from urllib.parse import SplitResult
 import grpc
 
 from braidflow.exceptions import BraidflowError, CommandError
+from braidflow.metadata._codec import check_tags  # the same rule, so a bad tag fails before sending
 from braidflow.metadata.base import (
     ArtifactRecord,
     AttemptRecord,
@@ -38,7 +39,6 @@ from braidflow.metadata.base import (
     TaskResult,
     TaskStatus,
 )
-from braidflow.metadata._codec import check_tags  # the same rule, so a bad tag fails before sending
 from braidflow.pathspec import from_resource_name
 from braidflow.wire import convert
 from braidflow.wire import errors as wire_errors

@@ -48,7 +48,9 @@ def _service_url(request: pytest.FixtureRequest) -> str:
     tmp_path: Path = request.getfixturevalue("tmp_path")
     service = start_service(tmp_path / "service")
     request.addfinalizer(lambda: stop_service(service))
-    _SERVICE_DATABASES[service.url] = "sqlite:///" + (tmp_path / "service" / "metadata.db").as_posix().lstrip("/")
+    _SERVICE_DATABASES[service.url] = "sqlite:///" + (tmp_path / "service" / "metadata.db").as_posix().lstrip(
+        "/"
+    )
     return service.url
 
 
