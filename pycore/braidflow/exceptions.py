@@ -245,7 +245,7 @@ class ServiceError(BraidflowError):
 
     def __init__(self, message: str, *, code: str = "UNAVAILABLE") -> None:
         super().__init__(message)
-        self.code = code
+        self.code: str = code
 
 
 class AuthenticationError(ServiceError):

@@ -125,6 +125,19 @@ class ForkServerDied(BraidflowError, RuntimeError):
     """
     reason: ClassVar[str]
 
+class ServiceError(BraidflowError):
+    """The braidflow service cannot be reached, or refused or failed a call for a reason that
+    is not one of the errors above (its gRPC status code is in `code`)."""
+    reason: ClassVar[str]
+    code: str
+    def __init__(self, message: str, *, code: str = 'UNAVAILABLE') -> None: ...
+
+class AuthenticationError(ServiceError):
+    """The service requires a token and the call carried none, or a wrong one."""
+    reason: ClassVar[str]
+    exit_code: ClassVar[int]
+    def __init__(self, message: str, *, code: str = 'UNAUTHENTICATED') -> None: ...
+
 class ExternalCommandFailed(BraidflowError):
     """A subprocess braidflow or the user started exited with an error."""
 
