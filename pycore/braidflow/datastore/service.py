@@ -30,8 +30,8 @@ class ServiceBlobStore:
     """Blobs of a braidflow service's datastore, through its ArtifactService."""
 
     def __init__(self, parts: SplitResult) -> None:
-        self.channel = ServiceChannel(parts)
-        self.url = self.channel.url
+        self.channel: ServiceChannel = ServiceChannel(parts)
+        self.url: str = self.channel.url
         self._staging = Path(tempfile.gettempdir()) / "braidflow-staging"
 
     @classmethod

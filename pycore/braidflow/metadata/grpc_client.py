@@ -73,8 +73,8 @@ class GrpcMetadataStore:
     """
 
     def __init__(self, parts: SplitResult) -> None:
-        self.channel = ServiceChannel(parts)
-        self.url = self.channel.url
+        self.channel: ServiceChannel = ServiceChannel(parts)
+        self.url: str = self.channel.url
         self._queue = _Queue()
 
     @classmethod

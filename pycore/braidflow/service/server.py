@@ -102,10 +102,11 @@ class Service:
     """The stores and the handlers bound to them, as grpc generic handlers."""
 
     def __init__(self, store: MetadataStore, blobs: BlobStore) -> None:
-        self.store, self.blobs = store, blobs
-        self.replies = ReplyCache()
-        self.stopping = threading.Event()
-        self.health = health.HealthServicer()
+        self.store: MetadataStore = store
+        self.blobs: BlobStore = blobs
+        self.replies: ReplyCache = ReplyCache()
+        self.stopping: threading.Event = threading.Event()
+        self.health: health.HealthServicer = health.HealthServicer()
 
     def handlers(self) -> list[grpc.GenericRpcHandler]:
         """One generic handler per service of the contract."""

@@ -36,9 +36,9 @@ class ServiceChannel:
             raise ConfigError(
                 f"service URL {url!r} must be {parts.scheme}://host:port, e.g. grpc://127.0.0.1:50051"
             )
-        self.url = url
-        self.target = f"{parts.hostname}:{parts.port}"
-        self.tls = parts.scheme == "grpcs"
+        self.url: str = url
+        self.target: str = f"{parts.hostname}:{parts.port}"
+        self.tls: bool = parts.scheme == "grpcs"
         settings = Settings.resolve()
         self.metadata: tuple[tuple[str, str], ...] = (
             (("authorization", f"Bearer {settings.service_token}"),) if settings.service_token else ()
