@@ -107,6 +107,7 @@ def test_r_client_errors_are_conditions_of_braidflow_classes(
     ]
 
 
+@pytest.mark.backends("embedded")  # about a local store chosen by its path
 def test_r_client_follows_the_python_client_to_a_project_chosen_by_path(
     readable: Project, r_env: dict[str, str], tmp_path: Path
 ) -> None:
