@@ -30,6 +30,8 @@ def test_r_flow_runs_and_python_reads_its_artifacts(rscript: Any) -> None:
     assert run.data.greeting == "Hello, braid!"
     assert run.data.alpha == 0.7
     assert sorted(t.data.y for t in run["square"].tasks()) == [1, 4, 9]
+    # self$foreach_stack(): one (index, num_splits, value) per enclosing foreach
+    assert sorted(t.data.stack for t in run["square"].tasks()) == [[[0, 3, 1]], [[1, 3, 2]], [[2, 3, 3]]]
     start = run["start"].task
     assert "Hello, braid!" in start.stdout  # print() in R
     assert "a message from start" in start.stderr  # message()
@@ -52,6 +54,14 @@ def test_r_error_fails_the_task_with_its_message_and_r_call_stack(rscript: Any) 
     assert "2: check_input(self$x)" in stderr
     assert "Traceback" not in stderr  # R's stack, not the bridge's Python frames
     assert task_of("FailingRFlow", "start").data.before == 1
+
+
+def test_with_attaches_a_decorator_to_every_r_step(rscript: Any) -> None:
+    proc = rscript("failing.R", "run", "--with", "retry:times=1,minutes_between_retries=0")
+    assert proc.returncode == 1
+    task = task_of("FailingRFlow", "validate")
+    assert task.current_attempt == 1  # the R error was retried once, then failed for good
+    assert "Attempt 0 failed" in proc.stdout + proc.stderr
 
 
 def test_resume_reruns_the_failed_r_step_and_reuses_the_rest(rscript: Any) -> None:
