@@ -33,7 +33,7 @@ help: ## show this help
 	@echo "usage: make <target>"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-install: r-toolchain postgres-server $(STAMP) r-install $(PYRIGHT_STAMP) $(BUF) ## create .venv and install braidflow (Python and R) with its dev tools
+install: r-toolchain postgres-server $(STAMP) r-install $(PYRIGHT_STAMP) buf ## create .venv and install braidflow (Python and R) with its dev tools
 	@# Byte-compile ahead: with PYTHONDONTWRITEBYTECODE set, every process would compile again.
 	@$(BIN)/python -m compileall -q pycore/braidflow >/dev/null
 
