@@ -154,6 +154,7 @@ def test_small_artifacts_travel_in_their_records_and_survive_resume(project):
     assert shas and not shas & {path.name for path in _blob_files(project.root)}  # none needed a file
 
 
+@pytest.mark.backends("embedded")  # edits the local SQLite file; the service has its own test
 def test_a_store_written_by_a_newer_braidflow_is_refused_and_left_unchanged(project):
     project.run("branch_flow.py", "run", check=True)
     db = project.root / ".braidflow" / "metadata.db"
