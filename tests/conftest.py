@@ -24,7 +24,7 @@ import pytest
 from servers.grpc_service import running_service
 
 # Fixtures that start real servers, one module each (tests/ itself is on sys.path).
-pytest_plugins = ["servers.postgres"]
+pytest_plugins = ["servers.postgres", "servers.moto_s3"]
 
 FLOWS = Path(__file__).parent / "e2e" / "flows"
 
@@ -68,6 +68,19 @@ def _service_over_postgresql(request: pytest.FixtureRequest, tmp: Path) -> Itera
         yield _through(service.url)
 
 
+@contextmanager
+def _s3_datastore(request: pytest.FixtureRequest, tmp: Path) -> Iterator[Backend]:
+    """Artifacts, logs and code packages in a fresh bucket of moto's S3 server; metadata embedded."""
+    server, bucket = request.getfixturevalue("moto_s3"), request.getfixturevalue("s3_bucket")
+    yield Backend(
+        {
+            **server.env(),
+            "BRAIDFLOW_DATASTORE": f"s3://{bucket}/bf",
+            "BRAIDFLOW_CACHE_DIR": str(tmp / "s3-cache"),
+        }
+    )
+
+
 # name -> a context manager giving the Backend (it may use other fixtures through `request`);
 # one entry per configuration of the matrix.
 BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], AbstractContextManager[Backend]]] = {
@@ -75,9 +88,12 @@ BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], AbstractContextManag
     "service": _service_over_sqlite,
     "postgresql": _postgresql,
     "service-postgresql": _service_over_postgresql,
+    "s3": _s3_datastore,
 }
 # Entries that run only for tests marked metadata_backends(..., "postgresql"), to bound the time.
 POSTGRESQL_ONLY = {"postgresql", "service-postgresql"}
+# Entries whose artifacts are not in the project's local datastore (see the `datastores` marker).
+S3_DATASTORE = {"s3"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -90,6 +106,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "backends(*names): run this test only against these entries of its backend parameter "
         "(`project`: BACKENDS; `store_url`: tests/unit/metadata's store backends)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "datastores(*names): run this `project` test only on entries whose datastore is one of "
+        "these: 'local' (the project's directory) or 's3'",
     )
 
 
@@ -106,6 +127,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         skip = only is not None and backend is not None and backend not in only.args
         if "project" in params and backend in POSTGRESQL_ONLY:
             skip = skip or wanted is None or "postgresql" not in wanted.args
+        stores = item.get_closest_marker("datastores")
+        if "project" in params and stores is not None:
+            skip = skip or ("s3" if backend in S3_DATASTORE else "local") not in stores.args
         (dropped if skip else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

@@ -10,6 +10,7 @@
     ├── NotFoundError(LookupError)              (alias MetaflowNotFound)
     │   └── NamespaceMismatchError              (alias MetaflowNamespaceMismatch)
     ├── ArtifactError                   a blob is missing or corrupt, or a value cannot be stored
+    │   └── DatastoreError                  the datastore cannot be reached or refuses us (S3)
     ├── RSerializationError(ValueError) bytes that are not a readable R serialization
     ├── MergeArtifactsError(ValueError)
     │   ├── UnhandledInMergeArtifactsError      (alias UnhandledInMergeArtifactsException)
@@ -164,6 +165,14 @@ class RSerializationError(BraidflowError, ValueError):
         super().__init__(message)
         self.offset: int | None = offset
         self.too_deep: bool = too_deep  # valid data, but nested deeper than the reader's recursion allows
+
+
+class DatastoreError(ArtifactError):
+    """The datastore cannot be used at all: an unreachable endpoint, a missing bucket, refused
+    credentials. Raised before a run records anything, so it is a usage error (exit 2)."""
+
+    reason = "UNAVAILABLE"
+    exit_code = 2
 
 
 class MergeArtifactsError(BraidflowError, ValueError):

@@ -14,9 +14,20 @@ MAX_WAIT_S = 30
 pytestmark = pytest.mark.metadata_backends("sqlite", "postgresql")
 
 
-def _live_dir(project):
-    """Where the local datastore keeps the output of running tasks."""
-    return project.root / ".braidflow" / "data" / ".live"
+def _live_names(project) -> list[str]:
+    """The live logs the datastore holds: files of the local one, objects under `live/` on S3."""
+    if project.backend == "s3":
+        from servers.moto_s3 import MotoServer
+
+        bucket, _, prefix = project.env["BRAIDFLOW_DATASTORE"].removeprefix("s3://").partition("/")
+        listing = (
+            MotoServer(project.env["AWS_ENDPOINT_URL_S3"])
+            .client()
+            .list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/live/")
+        )
+        return sorted(item["Key"].rpartition("/")[2] for item in listing.get("Contents", []))
+    live = project.root / ".braidflow" / "data" / ".live"
+    return sorted(f.name for f in live.iterdir()) if live.is_dir() else []
 
 
 def _wait_for_output(pathspec_of, text: str) -> Task:
@@ -44,7 +55,7 @@ def test_a_running_tasks_output_can_be_read_before_it_ends(project):
     try:
         task = _wait_for_output(lambda: _wait_task(project), "waiting for go")
         assert not task.finished
-        assert sorted(f.name for f in _live_dir(project).iterdir()) == [
+        assert _live_names(project) == [
             f"{task.pathspec.replace('/', '.')}.0.{stream}" for stream in ("stderr", "stdout")
         ]
         assert [line for _, line in task.loglines("stdout")] == ["waiting for go"]
@@ -56,7 +67,7 @@ def test_a_running_tasks_output_can_be_read_before_it_ends(project):
     assert proc.returncode == 0
     done = Task(task.pathspec)
     assert done.finished and done.stdout == "waiting for go\nwent\n"
-    assert list(_live_dir(project).iterdir()) == []  # stored, so no live file is left
+    assert _live_names(project) == []  # stored, so no live file is left
 
 
 def test_output_read_before_the_scheduler_was_killed_is_kept(project):

@@ -21,6 +21,7 @@ def _blob_files(root: Path) -> list[Path]:
 
 
 @pytest.mark.metadata_backends("sqlite", "postgresql")
+@pytest.mark.datastores("local")  # looks at the files of the local datastore
 def test_identical_values_are_stored_once(project):
     project.run("dedup_flow.py", "run", check=True)
     run = Flow("DedupFlow").latest_run
@@ -32,6 +33,7 @@ def test_identical_values_are_stored_once(project):
     assert not list((project.root / ".braidflow" / "data" / ".staging").glob("*"))
 
 
+@pytest.mark.datastores("local")  # looks at the files of the local datastore
 def test_corrupt_or_missing_blob_names_artifact_and_task(project):
     project.run("dedup_flow.py", "run", check=True)
     task = Flow("DedupFlow").latest_run["start"].task
@@ -141,6 +143,7 @@ def test_arrays_changed_in_place_are_persisted_and_read_ones_carried_forward(pro
 
 
 @pytest.mark.metadata_backends("sqlite", "postgresql")
+@pytest.mark.datastores("local")  # looks at the files of the local datastore
 def test_small_artifacts_travel_in_their_records_and_survive_resume(project):
     assert project.run("resume_flow.py", "run", FAIL="1").returncode == 1
     project.run("resume_flow.py", "resume", check=True)

@@ -1,6 +1,6 @@
 """The `braidflow` console command: everything that is not tied to one flow file.
 
-`braidflow --version`, `braidflow tutorials list|pull`, `braidflow dev stubs`,
+`braidflow --version`, `braidflow tutorials list|pull`, `braidflow dev stubs`, `braidflow gc`,
 `braidflow service start|stop`, `braidflow watch Flow/Run`. `python -m braidflow` runs the same
 command.
 
@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from braidflow import __version__
+from braidflow.cli.gc import gc
 from braidflow.cli.service import service
 from braidflow.cli.stubs import dev
 from braidflow.cli.tutorials import tutorials
@@ -61,6 +62,7 @@ def main() -> None:
     """
 
 
+main.add_command(gc)
 main.add_command(tutorials)
 main.add_command(dev)
 main.add_command(service)

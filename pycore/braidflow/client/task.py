@@ -224,13 +224,13 @@ class Task(ClientObject):
         if (key := _log_key(attempt, stream)) is not None:
             return artifacts.open_raw(key)
         # Not stored yet: a task that runs (or whose scheduler was killed) may have a live log.
-        live = artifacts.live_log_path(self.pathspec, attempt.attempt, stream)
-        try:
-            return live.open("rb") if live is not None else None
-        except FileNotFoundError:  # none, or it was just stored and removed: read the record again
-            stored = self._attempt_record()
-            key = _log_key(stored, stream) if stored is not None else None
-            return artifacts.open_raw(key) if key is not None else None
+        live = artifacts.open_live_log(self.pathspec, attempt.attempt, stream)
+        if live is not None:
+            return live
+        # None, or it was just stored and removed: read the record again.
+        stored = self._attempt_record()
+        key = _log_key(stored, stream) if stored is not None else None
+        return artifacts.open_raw(key) if key is not None else None
 
     def _read_log(self, stream: str) -> str:
         log = self._open_log(stream)

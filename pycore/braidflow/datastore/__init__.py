@@ -1,6 +1,6 @@
 """Artifact storage: blob stores chosen by URL scheme, and the content-addressed layer on top.
 
-    open_blob_store("file:///data/bf")  ->  BlobStore (LocalBlobStore; S3 later)
+    open_blob_store("file:///data/bf")  ->  BlobStore (LocalBlobStore, S3BlobStore for s3://)
     ArtifactStore(blobs)                 ->  save(value) -> StoredBlob(key, size, encoding)
                                              load(key)   -> value
 
@@ -15,6 +15,7 @@ from urllib.parse import SplitResult, urlsplit
 from braidflow.datastore.base import BlobStore
 from braidflow.datastore.cas import ArtifactStore, StoredBlob
 from braidflow.datastore.local import LocalBlobStore
+from braidflow.datastore.s3 import S3BlobStore
 from braidflow.exceptions import ConfigError
 
 __all__ = ["ArtifactStore", "BlobStore", "LocalBlobStore", "StoredBlob", "open_blob_store"]
@@ -31,6 +32,7 @@ _BLOB_STORES: dict[str, Callable[[SplitResult], BlobStore]] = {
     "file": LocalBlobStore.from_url,
     "grpc": _open_service,
     "grpcs": _open_service,
+    "s3": S3BlobStore.from_url,  # imports boto3 when an s3:// store opens
 }
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from braidflow.datastore.base import BlobStore
 from braidflow.datastore.mapped import MappedArrays
 from braidflow.datastore.serializers import pickle5, plain
-from braidflow.exceptions import ArtifactError
+from braidflow.exceptions import ArtifactError, DatastoreError
 
 if TYPE_CHECKING:
     from braidflow.datastore.staging import HashingWriter
@@ -91,6 +91,9 @@ class ArtifactStore:
                 writer.finish()
                 return _inline_blob(writer.contents(), pickle5.ENCODING)
             key, size = self._finish(writer)
+        except DatastoreError:  # the store failed, not the value
+            writer.abort()
+            raise
         except Exception as exc:
             writer.abort()
             raise ArtifactError(
@@ -167,12 +170,17 @@ class ArtifactStore:
             raise
         return StoredBlob(key=key, size=size, encoding=RAW_ENCODING)
 
-    def live_log_path(self, pathspec: str, attempt: int, stream: str) -> Path | None:
-        """Where the output of a running attempt is appended as it arrives (None: not kept live).
+    @staticmethod
+    def live_log_name(pathspec: str, attempt: int, stream: str) -> str:
+        """The name of the live log of a running attempt's stream.
 
         Pathspec parts are identifiers or numbers, so dots can stand for the slashes.
         """
-        return self.blobs.live_path(f"{pathspec.replace('/', '.')}.{attempt}.{stream}")
+        return f"{pathspec.replace('/', '.')}.{attempt}.{stream}"
+
+    def open_live_log(self, pathspec: str, attempt: int, stream: str) -> BinaryIO | None:
+        """The output of a running attempt's stream so far, or None when none is kept live."""
+        return self.blobs.open_live(self.live_log_name(pathspec, attempt, stream))
 
     def open_raw(self, key: str) -> BinaryIO:
         """A binary reader of a blob stored with `save_raw`.

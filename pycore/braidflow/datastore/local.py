@@ -8,18 +8,18 @@ the same bytes, so whichever rename lands last changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import re
+import time
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import SplitResult, unquote
 
+from braidflow.datastore.base import check_key, check_live_name
 from braidflow.exceptions import ArtifactError, ConfigError
 
 STAGING_DIR = ".staging"
 LIVE_DIR = ".live"  # output of running tasks, appended as it arrives, removed once stored
-# Content keys are lowercase hex digests; anything else could escape the root (`../x`).
-_KEY_PATTERN = re.compile(r"[0-9a-f]{8,128}")
 
 
 class LocalBlobStore:
@@ -58,9 +58,7 @@ class LocalBlobStore:
 
     def blob_path(self, key: str) -> Path:
         """Where the blob of `key` lives (whether or not it exists yet)."""
-        if not _KEY_PATTERN.fullmatch(key):
-            raise ArtifactError(f"invalid blob key {key!r}: expected a lowercase hex digest")
-        return self.root / key[:2] / key
+        return self.root / check_key(key)[:2] / key
 
     def exists(self, key: str) -> bool:
         """Whether a blob is stored under `key`."""
@@ -103,12 +101,39 @@ class LocalBlobStore:
         path = self.blob_path(key)
         return path if path.is_file() else None
 
-    def live_path(self, name: str) -> Path | None:
-        """`<root>/.live/<name>`: the scheduler appends there (creating the folder), the client
-        reads there."""
-        if "/" in name or name.startswith("."):
-            raise ArtifactError(f"invalid live file name {name!r}")
-        return self.root / LIVE_DIR / name
+    def live_log(self, name: str) -> FileLiveLog:
+        """`<root>/.live/<name>`, opened for appending (the folder is created).
+
+        Raises:
+            OSError: the file cannot be created (a full disk, a read-only store).
+        """
+        return FileLiveLog(self._live_file(name))
+
+    def open_live(self, name: str) -> BinaryIO | None:
+        """The live file `<root>/.live/<name>` as written so far, or None."""
+        try:
+            return self._live_file(name).open("rb")
+        except FileNotFoundError:
+            return None
+
+    def remove_live(self, name: str) -> None:
+        """Delete the live file `name`, if it is there."""
+        with contextlib.suppress(OSError):
+            self._live_file(name).unlink()
+
+    def sweep_abandoned(self, older_than_s: float) -> int:
+        """Delete staged files of `.staging/` last written more than `older_than_s` ago (their
+        writers were killed before the rename); returns how many."""
+        cutoff, removed = time.time() - older_than_s, 0
+        for part in (self.root / STAGING_DIR).glob("*.part"):
+            with contextlib.suppress(OSError):
+                if part.stat().st_mtime <= cutoff:
+                    part.unlink()
+                    removed += 1
+        return removed
+
+    def _live_file(self, name: str) -> Path:
+        return self.root / LIVE_DIR / check_live_name(name)
 
     def size(self, key: str) -> int:
         """Size of the stored blob in bytes.
@@ -129,3 +154,26 @@ class LocalBlobStore:
 
     def _missing(self, key: str) -> str:
         return f"blob {key} is not in the datastore {self.url} (expected at {self.blob_path(key)})"
+
+
+class FileLiveLog:
+    """A live log appended to a local file; each flush makes it readable at once."""
+
+    def __init__(self, path: Path) -> None:
+        """Open `path` for appending, creating its folder."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file = path.open("ab")
+
+    def write(self, data: bytes) -> None:
+        """Append `data` (buffered until `flush`)."""
+        self._file.write(data)
+
+    def flush(self) -> None:
+        """Write the buffered bytes to the file, where readers see them."""
+        self._file.flush()
+
+    def close(self) -> None:
+        """Close the file; it stays until the store's `remove_live`."""
+        with contextlib.suppress(OSError):
+            self._file.close()

@@ -8,8 +8,10 @@ local temp file (never whole in memory) and returns it, seekable.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -17,6 +19,7 @@ from urllib.parse import SplitResult
 
 import grpc
 
+from braidflow.datastore.base import LiveLog
 from braidflow.exceptions import ArtifactError
 from braidflow.wire import errors as wire_errors
 from braidflow.wire._gen.v1 import artifact_service_pb2 as asv
@@ -100,9 +103,32 @@ class ServiceBlobStore:
         """Size of the stored blob in bytes. Raises ArtifactError if it is missing."""
         return int(self._call("GetBlob", asv.GetBlobRequest(key=key)).size)
 
-    def live_path(self, name: str) -> Path | None:
-        """None: a running task's output shows once the task ends."""
+    def live_log(self, name: str) -> LiveLog:
+        """Not kept live through the service: a running task's output shows once the task ends.
+
+        Raises:
+            OSError: always (the scheduler then keeps the output in memory until the task ends).
+        """
+        raise OSError(f"{self.url} keeps no live output of running tasks")
+
+    def open_live(self, name: str) -> BinaryIO | None:
+        """None: nothing is kept live through the service."""
         return None
+
+    def remove_live(self, name: str) -> None:
+        """Nothing to remove: nothing is kept live through the service."""
+
+    def sweep_abandoned(self, older_than_s: float) -> int:
+        """Delete this machine's staged files older than `older_than_s` (their writers were
+        killed); the service publishes a blob only once it is complete, so it holds no partial
+        upload. Returns how many files went."""
+        cutoff, removed = time.time() - older_than_s, 0
+        for part in self._staging.glob("*.part"):
+            with contextlib.suppress(OSError):
+                if part.stat().st_mtime <= cutoff:
+                    part.unlink()
+                    removed += 1
+        return removed
 
 
 def _artifact_error(error: grpc.RpcError, url: str) -> Exception:

@@ -1,8 +1,8 @@
 """Per-task output capture: split a pipe into timestamped lines, echo them, keep them for storage.
 
-A task that runs for a while also gets a live file (`spill_to`): its records so far, then each
+A task that runs for a while also gets a live log (`spill_to`): its records so far, then each
 batch as it is read, so `logs` and the client show a running task's output, and what a killed
-scheduler had read is not lost. Short tasks never touch the disk for this.
+scheduler had read is not lost. Short tasks never touch the datastore for this.
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING
 
 from braidflow.datastore.logs import encode_line
+
+if TYPE_CHECKING:
+    from braidflow.datastore.base import LiveLog
 
 Echo = Callable[[str, str, bytes], None]  # (pathspec, stream name, line)
 
@@ -27,8 +29,8 @@ class StreamCapture:
         self._echo = echo
         self._partial = b""
         self.records: list[bytes] = []
-        self._live: BinaryIO | None = None
-        self.live_path: Path | None = None
+        self._live: LiveLog | None = None
+        self.live_name: str | None = None
 
     def feed(self, data: bytes) -> None:
         """Take a chunk read from the pipe; complete lines become records now."""
@@ -44,16 +46,19 @@ class StreamCapture:
         """Add a line written by the runtime itself (e.g. why the task died)."""
         self._add(time.time(), text.encode())
 
-    def spill_to(self, path: Path) -> None:
-        """From now on, also append records to `path` (its folder is created); best effort:
-        output that cannot be written live is still stored when the attempt ends."""
-        self.live_path = path  # whoever finishes the attempt removes it, written or not
+    def spill_to(self, name: str, start: Callable[[str], LiveLog]) -> None:
+        """From now on, also append records to the live log `name`, which `start` opens; best
+        effort: output that cannot be written live is still stored when the attempt ends."""
+        self.live_name = name  # whoever finishes the attempt removes it, written or not
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._live = path.open("ab")
+            self._live = start(name)
         except OSError:
             return
         self._write_live(b"".join(self.records))
+
+    def flush_live(self) -> None:
+        """Give the live log a chance to publish what it deferred (called about once a second)."""
+        self._write_live(b"")
 
     def close(self) -> None:
         """Flush a last line that had no newline; stop appending to the live file."""

@@ -25,7 +25,6 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import NoReturn, Protocol
 
 from braidflow.exceptions import ForkServerDied
@@ -41,7 +40,7 @@ _READ = 1 << 16
 KILL_GRACE_S = 5.0  # how long past its @timeout a task may run before it is killed
 STOP_GRACE_S = 5.0  # how long a stopped task has between SIGTERM and SIGKILL
 ORPHAN_GRACE_S = 2.0  # past SIGKILL, how long an orphaned task's pipes may stay open
-# A task still running after this long gets live log files (StreamCapture.spill_to); the many
+# A task still running after this long gets live logs (StreamCapture.spill_to); the many
 # short tasks of a fan-out never pay for them.
 LIVE_AFTER_S = 1.0
 
@@ -139,7 +138,7 @@ class ForkLauncher:
         self._sequence = itertools.count()
         # Set once the fork server is gone: its tasks are orphans whose exits nobody reports.
         self._lost: ForkServerDied | None = None
-        self._stored_live_logs: list[Path] = []  # live log files whose attempt is recorded
+        self._stored_live_logs: list[str] = []  # live logs whose attempt is recorded
 
     def launch(self, inputs: TaskInputs, attempt: int) -> None:
         if self._lost is not None:
@@ -236,7 +235,7 @@ class ForkLauncher:
         return ended
 
     def _go_live(self) -> None:
-        """Tasks running past LIVE_AFTER_S append their output to live files from now on."""
+        """Tasks running past LIVE_AFTER_S append their output to live logs from now on."""
         self._remove_live_logs()  # of tasks finished in the last loop, whose logs are committed
         now = time.monotonic()
         store = self._binding.artifacts
@@ -244,14 +243,15 @@ class ForkLauncher:
             if child.live_at is not None and child.live_at <= now:
                 child.live_at = None
                 for capture in (child.stdout, child.stderr):
-                    path = store.live_log_path(child.pathspec, child.attempt, capture.stream)
-                    if path is not None:
-                        capture.spill_to(path)
+                    name = store.live_log_name(child.pathspec, child.attempt, capture.stream)
+                    capture.spill_to(name, store.blobs.live_log)
+            elif child.live_at is None:
+                child.stdout.flush_live()
+                child.stderr.flush_live()
 
     def _remove_live_logs(self) -> None:
-        for path in self._stored_live_logs:
-            with contextlib.suppress(OSError):
-                path.unlink()
+        for name in self._stored_live_logs:
+            self._binding.artifacts.blobs.remove_live(name)
         self._stored_live_logs.clear()
 
     def _replies(self) -> list[TaskExit]:
@@ -380,7 +380,7 @@ class ForkLauncher:
         md.finish_attempt(child.pathspec, child.attempt, result)  # one transaction, logs included
         # Removed once the scheduler's batch holding finish_attempt is committed (next loop):
         # until then a reader finds no log key, and must still find the live file.
-        self._stored_live_logs.extend(c.live_path for c in (stdout, stderr) if c.live_path is not None)
+        self._stored_live_logs.extend(c.live_name for c in (stdout, stderr) if c.live_name is not None)
         return TaskExit(child.pathspec, child.attempt, returncode, result)
 
     # the child side ------------------------------------------------------------------------

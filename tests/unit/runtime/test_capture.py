@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from braidflow.datastore.local import FileLiveLog, LocalBlobStore
 from braidflow.runtime.capture import StreamCapture
 
 
@@ -24,9 +25,10 @@ def test_a_live_file_gets_earlier_records_then_each_batch_as_it_is_read(tmp_path
     echoed: list[bytes] = []
     capture = StreamCapture("F/1/s/2", "stdout", echo=lambda _p, _s, line: echoed.append(line))
     capture.feed(b"before\n")
-    live = tmp_path / "live" / "F.1.s.2.0.stdout"
-    capture.spill_to(live)
-    assert capture.live_path == live and _lines(live) == [b"before"]
+    store = LocalBlobStore(tmp_path)
+    capture.spill_to("F.1.s.2.0.stdout", store.live_log)
+    live = tmp_path / ".live" / "F.1.s.2.0.stdout"
+    assert capture.live_name == "F.1.s.2.0.stdout" and _lines(live) == [b"before"]
     capture.feed(b"after\nhalf")
     assert _lines(live) == [b"before", b"after"]  # flushed with each batch, partial line held
     capture.close()
@@ -39,7 +41,7 @@ def test_a_live_file_that_cannot_be_made_leaves_capture_in_memory(tmp_path: Path
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     capture = StreamCapture("F/1/s/2", "stderr", echo=None)
-    capture.spill_to(blocker / "F.1.s.2.0.stderr")
+    capture.spill_to("F.1.s.2.0.stderr", lambda name: FileLiveLog(blocker / name))
     capture.feed(b"still kept\n")
     capture.close()
     assert [r.partition(b" ")[2] for r in capture.records] == [b"still kept\n"]

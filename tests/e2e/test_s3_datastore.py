@@ -1,0 +1,140 @@
+"""The S3 datastore against a real S3 endpoint (moto's server): bad configuration, killed writers,
+and the local read cache. Everything else runs on S3 through the `project` backend matrix."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import braidflow
+from braidflow import Flow
+from braidflow.datastore import ArtifactStore, open_blob_store
+from braidflow.exceptions import ArtifactError, NotFoundError
+from servers.moto_s3 import MotoServer, free_port, start_moto, stop
+
+pytestmark = pytest.mark.backends("s3")
+
+
+def _objects(server: MotoServer, project, under: str = "") -> list[dict]:
+    bucket, _, prefix = project.env["BRAIDFLOW_DATASTORE"].removeprefix("s3://").partition("/")
+    pages = (
+        server.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{prefix}/{under}")
+    )
+    return [item for page in pages for item in page.get("Contents", [])]
+
+
+def _uploads(server: MotoServer, project) -> list[dict]:
+    bucket = project.env["BRAIDFLOW_DATASTORE"].removeprefix("s3://").partition("/")[0]
+    return server.client().list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+
+
+def _assert_no_run_and_nothing_stored(server: MotoServer, project, proc) -> None:
+    assert proc.returncode == 2, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    with pytest.raises(NotFoundError):
+        Flow("LinearFlow")  # no run was recorded
+    assert "Starting run" not in proc.stdout
+    return None
+
+
+def test_a_missing_bucket_fails_before_anything_is_recorded(project, moto_s3):
+    proc = project.run("linear_flow.py", "run", BRAIDFLOW_DATASTORE="s3://no-such-bucket/bf")
+    _assert_no_run_and_nothing_stored(moto_s3, project, proc)
+    assert "bucket 'no-such-bucket' does not exist" in proc.stderr
+
+
+def test_an_unreachable_endpoint_fails_before_anything_is_recorded(project, moto_s3):
+    closed = f"http://127.0.0.1:{free_port()}"
+    proc = project.run("linear_flow.py", "run", AWS_ENDPOINT_URL_S3=closed)
+    _assert_no_run_and_nothing_stored(moto_s3, project, proc)
+    assert closed in proc.stderr and "AWS_ENDPOINT_URL_S3" in proc.stderr
+    assert _objects(moto_s3, project) == []
+
+
+def test_refused_credentials_fail_before_anything_is_recorded(project, moto_s3, tmp_path):
+    # A second moto server that checks credentials (the shared one accepts any): ours are unknown.
+    proc, strict = start_moto(tmp_path / "strict-moto.log", INITIAL_NO_AUTH_ACTION_COUNT="0")
+    try:
+        result = project.run("linear_flow.py", "run", AWS_ENDPOINT_URL_S3=strict.endpoint)
+    finally:
+        stop(proc)
+    _assert_no_run_and_nothing_stored(moto_s3, project, result)
+    assert "refused the credentials" in result.stderr and "AWS_ACCESS_KEY_ID" in result.stderr
+
+
+def test_missing_credentials_fail_before_anything_is_recorded(project, moto_s3, tmp_path):
+    env = {k: v for k, v in project.env.items() if not k.startswith("AWS_ACCESS") and "SECRET" not in k}
+    env.update(AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_CONFIG_FILE=str(tmp_path / "none"))
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).parent / "flows" / "linear_flow.py"), "run"],
+        cwd=project.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    _assert_no_run_and_nothing_stored(moto_s3, project, proc)
+    assert "no AWS credentials" in proc.stderr
+
+
+def test_a_writer_killed_mid_upload_leaves_no_blob_and_gc_aborts_its_upload(project, moto_s3):
+    flow = Path(__file__).parent / "flows" / "big_blob_flow.py"
+    proc = subprocess.Popen(
+        [sys.executable, str(flow), "run"],
+        cwd=project.root,
+        env={**project.env, "BIG_MIB": "320"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the scheduler and the task die together
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not _uploads(moto_s3, project):
+            assert proc.poll() is None and time.monotonic() < deadline, "no multipart upload started"
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    time.sleep(0.5)  # parts still in flight land or fail; none completes the upload
+    blobs = _objects(moto_s3, project, "blobs/")
+    assert all(item["Size"] < (320 << 20) for item in blobs)  # the large blob is not visible
+    assert len(_uploads(moto_s3, project)) == 1  # invisible, but S3 keeps its parts
+
+    gc = subprocess.run(
+        [sys.executable, "-m", "braidflow", "gc", "--older-than", "0"],
+        cwd=project.root,
+        env=project.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert gc.returncode == 0, gc.stderr
+    assert "removed" in gc.stdout and project.env["BRAIDFLOW_DATASTORE"] in gc.stdout
+    assert _uploads(moto_s3, project) == []
+    assert _objects(moto_s3, project, "blobs/") == blobs  # stored blobs are never swept
+
+    project.run("big_blob_flow.py", "resume", check=True, BIG_MIB="20")
+    assert Flow("BigBlobFlow").latest_run.data.size == 20 << 20
+
+
+def test_a_second_read_of_a_blob_costs_no_transfer(project, moto_s3, tmp_path, monkeypatch):
+    project.run("big_blob_flow.py", "run", check=True, BIG_MIB="24")
+    artifact = Flow("BigBlobFlow").latest_run["start"].task["big"]
+    assert hashlib.sha256(artifact.data[:16]).digest() and len(artifact.data) == 24 << 20  # downloaded
+    bucket, _, prefix = project.env["BRAIDFLOW_DATASTORE"].removeprefix("s3://").partition("/")
+    moto_s3.client().delete_object(Bucket=bucket, Key=f"{prefix}/blobs/{artifact.sha[:2]}/{artifact.sha}")
+    url = project.env["BRAIDFLOW_DATASTORE"]
+    assert len(ArtifactStore(open_blob_store(url)).load(artifact.sha)) == 24 << 20  # from the cache
+    monkeypatch.setenv("BRAIDFLOW_CACHE_DIR", str(tmp_path / "another-machine"))
+    with pytest.raises(ArtifactError, match=artifact.sha):
+        ArtifactStore(open_blob_store(url)).load(artifact.sha)
+    braidflow.namespace(None)
