@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
+from braidflow.client.code import MetaflowCode, run_code
 from braidflow.client.context import CONTEXT
 from braidflow.client.core import ClientObject, fetch_run, has_tags, is_internal, store, utc
 from braidflow.client.data import MetaflowData
@@ -140,9 +141,11 @@ class Run(ClientObject):
         return f"{self._spec.flow}/{origin}" if origin else None
 
     @property
-    def code(self) -> None:
-        """The code package; braidflow runs locally and stores none, so always None."""
-        return None
+    def code(self) -> MetaflowCode | None:
+        """The code package the run stored when it started: the flow file and the Python and R
+        files next to it (`flowspec`, `info`, `tarball`, `path`); None for runs recorded before
+        braidflow stored packages."""
+        return run_code(self._record)
 
     # tags -------------------------------------------------------------------------------
     def add_tag(self, tag: str) -> None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO, Literal, cast, overload
 
 from braidflow.client.artifact import DataArtifact, MetaflowArtifacts
+from braidflow.client.code import MetaflowCode, run_code
 from braidflow.client.context import CONTEXT
 from braidflow.client.core import ClientObject, fetch_run, is_internal, store, utc
 from braidflow.client.data import MetaflowData
@@ -317,9 +318,9 @@ class Task(ClientObject):
         return info
 
     @property
-    def code(self) -> None:
-        """The code package; braidflow runs locally and stores none, so always None."""
-        return None
+    def code(self) -> MetaflowCode | None:
+        """The code package of the task's run (see `Run.code`), from which the task can run again."""
+        return run_code(self._run_record())
 
 
 def _log_key(attempt: AttemptRecord, stream: str) -> str | None:

@@ -44,6 +44,10 @@ class ForeachFrame:
     num_splits: int
 
 
+# The system tag that records a run's code package: `code_package:<sha256 of the archive>`.
+CODE_PACKAGE_TAG = "code_package:"
+
+
 @dataclass(frozen=True, slots=True)
 class RunRecord:
     flow: str
@@ -65,6 +69,14 @@ class RunRecord:
     @property
     def tags(self) -> frozenset[str]:
         return self.system_tags | self.user_tags
+
+    @property
+    def code_package(self) -> str | None:
+        """The key of the code package the run stored (its `code_package:<key>` system tag)."""
+        for tag in self.system_tags:
+            if tag.startswith(CODE_PACKAGE_TAG):
+                return tag[len(CODE_PACKAGE_TAG) :]
+        return None
 
 
 @dataclass(frozen=True, slots=True)

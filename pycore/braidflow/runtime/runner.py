@@ -19,6 +19,7 @@ from typing import Any, TextIO
 import braidflow
 from braidflow.datastore import open_blob_store
 from braidflow.datastore.cas import ArtifactStore
+from braidflow.datastore.package import store_package
 from braidflow.decorators.base import DecoratorSpec
 from braidflow.decorators.policy import step_policies
 from braidflow.exceptions import ArtifactError, CommandError, ForkServerDied, NotFoundError
@@ -28,6 +29,7 @@ from braidflow.flow.parameter import parameters_of
 from braidflow.flow.spec import FlowSpec
 from braidflow.metadata import open_metadata_store
 from braidflow.metadata.base import (
+    CODE_PACKAGE_TAG,
     ArtifactRecord,
     MetadataStore,
     NewTask,
@@ -280,7 +282,10 @@ def _origin_run(binding: FlowBinding, origin_run_id: str | None) -> RunRecord:
 def _create_run(
     binding: FlowBinding, options: RunOptions, datastore_url: str, origin_run_id: str | None
 ) -> RunRecord:
+    """Store the flow's code package, then record the run, tagged with the package's key."""
+    code = store_package(binding.artifacts, Path(binding.graph.path), binding.graph.name)
     system_tags = [
+        *([f"{CODE_PACKAGE_TAG}{code}"] if code else []),
         f"user:{binding.username}",
         "runtime:dev",
         f"python_version:{platform.python_version()}",
