@@ -65,6 +65,18 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
+# Servers the harness itself started for a whole case (moto's S3): never a measured orphan.
+SERVERS: set[int] = set()
+
+
+def _measured() -> list[int]:
+    """Descendants of this process, other than the SERVERS and their own children."""
+    spared = set(SERVERS)
+    for server in SERVERS:
+        spared.update(_descendants(server))
+    return [pid for pid in _descendants(os.getpid()) if pid not in spared]
+
+
 def _memory_kib(pid: int) -> tuple[int, int]:
     pss = rss = 0
     try:
@@ -89,10 +101,9 @@ class _TreeSampler(threading.Thread):
         self._stop_event = threading.Event()
 
     def run(self) -> None:
-        me = os.getpid()
         while True:
             pss = rss = 0
-            for pid in _descendants(me):
+            for pid in _measured():  # every descendant but the harness's own servers
                 p, r = _memory_kib(pid)
                 pss, rss = pss + p, rss + r
             self.peak_pss_kib = max(self.peak_pss_kib, pss)
@@ -119,8 +130,10 @@ def reap_orphans(grace_s: float = 30.0) -> None:
             return
         if pid != 0:
             continue
+        if SERVERS and not _measured():
+            return
         if time.monotonic() > deadline:
-            for leftover in _descendants(os.getpid()):
+            for leftover in _measured():
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(leftover, signal.SIGKILL)
         time.sleep(_INTERVAL_S)

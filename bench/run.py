@@ -23,6 +23,7 @@ from floors import DiskBandwidth, bigartifact_floor, disk_bandwidth, python_star
 from measure import Measurement, become_subreaper, measure, reap_orphans
 from r_cases import r_table, run_r_cases
 from rewrite import write_metaflow_copies
+from s3_handoff import run_s3_handoff
 from sides import FLOWS, HERE, Side, braidflow_side, ensure_metaflow_venv, metaflow_side
 
 CLIENT_RUNS = 50
@@ -239,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mib", type=int, default=1024, help="bigartifact array size in MiB")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--no-r", action="store_true", help="skip the R rows (bench/r_cases.py)")
+    parser.add_argument("--no-s3", action="store_true", help="skip the S3 hand-off rows (moto server)")
     opts = parser.parse_args(argv)
     reps = 1 if opts.quick else opts.reps
     wanted = [p.strip() for p in opts.cases.split(",") if p.strip()]
@@ -251,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="braidflow-bench-", dir=opts.workdir))
     results = Results()
     r_results: dict[str, list[Measurement]] = {}
+    s3_rows: list[str] = []
     try:
         write_metaflow_copies(FLOWS, workdir / "metaflow-flows")
         sides = [braidflow_side(), metaflow_side(workdir / "metaflow-flows")]
@@ -266,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
             results.disk = disk_bandwidth(workdir=workdir, size_mb=opts.mib)
         if not opts.no_r and (not wanted or any(w.startswith("R") for w in wanted)):
             r_results = run_r_cases(sides[0], reps, workdir)
+        s3_rows = [] if opts.no_s3 or wanted else run_s3_handoff(workdir, opts.mib, reps)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print()
@@ -274,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     if r_results:
         print()
         print(r_table(r_results))
+    if s3_rows:
+        print("\nS3 hand-off through moto's server on 127.0.0.1 (bench/s3_handoff.py):\n")
+        print("\n".join(s3_rows))
     out = HERE / "results" / time.strftime("%Y%m%d-%H%M%S.json")
     out.parent.mkdir(exist_ok=True)
     r_runs = {name: [asdict(m) for m in ms] for name, ms in r_results.items()}

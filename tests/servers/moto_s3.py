@@ -7,7 +7,9 @@ standard variables, nothing braidflow-specific but the datastore URL).
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +24,7 @@ from typing import Any
 import pytest
 
 START_TIMEOUT_S = 30.0
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def free_port() -> int:
@@ -72,6 +75,7 @@ def start_moto(log: Path, **env: str) -> tuple[subprocess.Popen[bytes], MotoServ
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, **env},
+            preexec_fn=_die_with_parent,
         )
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
@@ -83,6 +87,12 @@ def start_moto(log: Path, **env: str) -> tuple[subprocess.Popen[bytes], MotoServ
                 proc.kill()
                 raise RuntimeError(f"moto_server did not start; see {log}:\n{log.read_text()}") from None
             time.sleep(0.1)
+
+
+def _die_with_parent() -> None:
+    """In the server process: end when the test process ends, even if it is killed (no orphans)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

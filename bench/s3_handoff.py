@@ -1,0 +1,157 @@
+"""The 1 GiB hand-off through S3 (moto's server on loopback) against a boto3-only floor.
+
+braidflow side, per repetition, in a fresh bucket prefix and fresh caches: `bigartifact_flow.py
+run` with `BRAIDFLOW_DATASTORE=s3://...` (start makes the array and uploads it; the next step
+reads it from this machine's cache, as a task on the same machine would), then a client process
+with an empty cache of its own (another machine) reads the artifact back from S3 and sums it.
+The two walls are added; the peak is the larger.
+
+Floor, per repetition: one process makes the same array, `np.save`s it to a file and
+`upload_file`s it with boto3's defaults; a new process `download_file`s it, `np.load`s it and sums
+it. Both sides talk to the same moto server, which holds every object in its own memory.
+
+Run alone: `.venv/bin/python bench/s3_handoff.py [--mib 1024] [--reps 3]`; `make bench` runs it
+after the main table (bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from measure import SERVERS, Measurement, measure
+from sides import FLOWS, HERE, braidflow_side
+
+REPO = HERE.parent
+sys.path.insert(0, str(REPO / "tests"))
+from servers.moto_s3 import MotoServer, start_moto, stop  # noqa: E402  (the tests' own server helper)
+
+TIMEOUT_S = 1200.0
+
+_CLIENT = """
+from braidflow import Flow, namespace
+namespace(None)
+print(float(Flow("BigArtifactFlow").latest_run["start"].task.data.array.sum()))
+"""
+
+_FLOOR = """
+import sys, boto3, numpy as np
+bucket, key, path = sys.argv[2], sys.argv[3], sys.argv[4]
+s3 = boto3.client("s3")
+if sys.argv[1] == "write":
+    np.save(path, np.random.default_rng(0).random(int(sys.argv[5]) * 2**20 // 8))
+    s3.upload_file(path, bucket, key)
+else:
+    s3.download_file(bucket, key, path)
+    print(float(np.load(path).sum()))
+"""
+
+
+def _both(first: Measurement, second: Measurement) -> Measurement:
+    return Measurement(
+        wall_s=first.wall_s + second.wall_s,
+        peak_pss_mb=max(first.peak_pss_mb, second.peak_pss_mb),
+        peak_rss_mb=max(first.peak_rss_mb, second.peak_rss_mb),
+        cpu_s=first.cpu_s + second.cpu_s,
+        returncode=first.returncode or second.returncode,
+    )
+
+
+def braidflow_handoff(server: MotoServer, bucket: str, workdir: Path, mib: int) -> Measurement:
+    """One braidflow repetition: the flow run on S3, then a cold client read (see the docstring)."""
+    side = braidflow_side()
+    root = Path(tempfile.mkdtemp(prefix="s3-braidflow-", dir=workdir))
+    env = {
+        **side.env(root),
+        **server.env(),
+        "BRAIDFLOW_DATASTORE": f"s3://{bucket}/{uuid.uuid4().hex[:8]}",
+        "BRAIDFLOW_CACHE_DIR": str(root / "cache-writer"),
+    }
+    log = root / "bench-output.log"
+    flow = [str(side.python), str(FLOWS / "bigartifact_flow.py"), "--quiet", "run", "--mib", str(mib)]
+    run = measure(flow, cwd=root, env=env, log=log, timeout_s=TIMEOUT_S)
+    reader = {**env, "BRAIDFLOW_CACHE_DIR": str(root / "cache-reader")}
+    read = measure([str(side.python), "-c", _CLIENT], cwd=root, env=reader, log=log, timeout_s=TIMEOUT_S)
+    if run.returncode or read.returncode:
+        print(log.read_text(errors="replace")[-6000:], flush=True)
+    shutil.rmtree(root, ignore_errors=True)
+    return _both(run, read)
+
+
+def floor_handoff(server: MotoServer, bucket: str, workdir: Path, mib: int) -> Measurement:
+    """One floor repetition: np.save + upload_file, then download_file + np.load + sum."""
+    python = str(braidflow_side().python)
+    env = {**os.environ, **server.env()}
+    key, log = f"floor/{uuid.uuid4().hex}", workdir / "s3-floor.log"
+    write_path, read_path = workdir / "s3-floor-w.npy", workdir / "s3-floor-r.npy"
+    write = measure(
+        [python, "-c", _FLOOR, "write", bucket, key, str(write_path), str(mib)],
+        cwd=workdir,
+        env=env,
+        log=log,
+        timeout_s=TIMEOUT_S,
+    )
+    read = measure(
+        [python, "-c", _FLOOR, "read", bucket, key, str(read_path)],
+        cwd=workdir,
+        env=env,
+        log=log,
+        timeout_s=TIMEOUT_S,
+    )
+    for path in (write_path, read_path):
+        path.unlink(missing_ok=True)
+    return _both(write, read)
+
+
+def run_s3_handoff(workdir: Path, mib: int, reps: int) -> list[str]:
+    """Alternate braidflow and floor repetitions on one moto server; return the table lines."""
+    proc, server = start_moto(workdir / "moto.log")
+    SERVERS.add(proc.pid)
+    sides: dict[str, list[Measurement]] = {"braidflow": [], "floor": []}
+    try:
+        bucket = f"bench-{uuid.uuid4().hex[:8]}"
+        server.client().create_bucket(Bucket=bucket)
+        for _ in range(reps):
+            for name, once in (("braidflow", braidflow_handoff), ("floor", floor_handoff)):
+                m = once(server, bucket, workdir, mib)
+                sides[name].append(m)
+                print(f"  {'S3 hand-off ' + name:<38} {m.wall_s:8.2f} s {m.peak_pss_mb:8.0f} MB", flush=True)
+    finally:
+        SERVERS.discard(proc.pid)
+        stop(proc)
+    ok = all(m.returncode == 0 for ms in sides.values() for m in ms)
+    bf, fl = (statistics.median(m.wall_s for m in sides[n]) for n in ("braidflow", "floor"))
+    peak_bf, peak_fl = (max(m.peak_pss_mb for m in sides[n]) for n in ("braidflow", "floor"))
+    return [
+        "| case | braidflow median s | floor median s | ratio braidflow/floor | braidflow peak MB "
+        "| floor peak MB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        f"| S3 hand-off {mib} MiB ({reps} runs each){'' if ok else ' FAILED'} | {bf:.2f} | {fl:.2f} "
+        f"| {bf / fl:.2f} | {peak_bf:.0f} | {peak_fl:.0f} |",
+        f"- peak / array size: braidflow {peak_bf / mib:.2f}x, floor {peak_fl / mib:.2f}x",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the S3 hand-off rows alone and print them."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mib", type=int, default=1024)
+    parser.add_argument("--reps", type=int, default=3)
+    opts = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="braidflow-s3-bench-"))
+    try:
+        lines = run_s3_handoff(workdir, opts.mib, opts.reps)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print("\n".join(lines))
+    return 0 if "FAILED" not in lines[2] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
