@@ -170,10 +170,14 @@ class S3BlobStore:
             return None
 
     def remove_live(self, name: str) -> None:
-        """Delete the live log object `name` (absent is fine) and this machine's file of it."""
-        with self._calling(f"remove live log {name}"):
+        """Delete the live log object `name` (absent is fine) and this machine's file of it.
+
+        Best effort, like removing a local file: a delete that fails leaves a stale copy that
+        no reader uses (the attempt's stored log comes first), and must not stop the run.
+        """
+        with contextlib.suppress(DatastoreError), self._calling(f"remove live log {name}"):
             self._s3().delete_object(Bucket=self.bucket, Key=self._live(name))
-        (self.cache / ".live" / name).unlink(missing_ok=True)
+        (self.cache / ".live" / check_live_name(name)).unlink(missing_ok=True)
 
     # maintenance --------------------------------------------------------------------------
     def check(self) -> None:
