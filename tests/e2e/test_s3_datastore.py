@@ -4,11 +4,8 @@ and the local read cache. Everything else runs on S3 through the `project` backe
 from __future__ import annotations
 
 import hashlib
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -87,26 +84,14 @@ def test_missing_credentials_fail_before_anything_is_recorded(project, moto_s3, 
 
 
 def test_a_writer_killed_mid_upload_leaves_no_blob_and_gc_aborts_its_upload(project, moto_s3):
-    flow = Path(__file__).parent / "flows" / "big_blob_flow.py"
-    proc = subprocess.Popen(
-        [sys.executable, str(flow), "run"],
-        cwd=project.root,
-        env={**project.env, "BIG_MIB": "320"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: the scheduler and the task die together
+    # The task SIGKILLs itself once its multipart upload has started (killed_upload_flow.py).
+    proc = project.run("killed_upload_flow.py", "run", KILL_MID_UPLOAD="1", BIG_MIB="160")
+    assert (
+        proc.returncode == 1
+        and "killed by signal 9" in Flow("KilledUploadFlow").latest_run["start"].task.stderr
     )
-    try:
-        deadline = time.monotonic() + 120
-        while not _uploads(moto_s3, project):
-            assert proc.poll() is None and time.monotonic() < deadline, "no multipart upload started"
-            time.sleep(0.05)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    time.sleep(0.5)  # parts still in flight land or fail; none completes the upload
     blobs = _objects(moto_s3, project, "blobs/")
-    assert all(item["Size"] < (320 << 20) for item in blobs)  # the large blob is not visible
+    assert all(item["Size"] < (160 << 20) for item in blobs)  # the large blob is not visible
     assert len(_uploads(moto_s3, project)) == 1  # invisible, but S3 keeps its parts
 
     gc = subprocess.run(
@@ -122,8 +107,8 @@ def test_a_writer_killed_mid_upload_leaves_no_blob_and_gc_aborts_its_upload(proj
     assert _uploads(moto_s3, project) == []
     assert _objects(moto_s3, project, "blobs/") == blobs  # stored blobs are never swept
 
-    project.run("big_blob_flow.py", "resume", check=True, BIG_MIB="20")
-    assert Flow("BigBlobFlow").latest_run.data.size == 20 << 20
+    project.run("killed_upload_flow.py", "resume", check=True, BIG_MIB="20")
+    assert Flow("KilledUploadFlow").latest_run.data.size == 20 << 20
 
 
 def test_a_second_read_of_a_blob_costs_no_transfer(project, moto_s3, tmp_path, monkeypatch):

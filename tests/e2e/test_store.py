@@ -20,7 +20,9 @@ def _blob_files(root: Path) -> list[Path]:
     """The artifact and log blobs of the local datastore (code packages left out)."""
     packages = {run.code.key for flow in braidflow.Metaflow() for run in flow if run.code is not None}
     data = root / ".braidflow" / "data"
-    return [p for p in data.rglob("*") if p.is_file() and ".staging" not in p.parts and p.name not in packages]
+    return [
+        p for p in data.rglob("*") if p.is_file() and ".staging" not in p.parts and p.name not in packages
+    ]
 
 
 @pytest.mark.metadata_backends("sqlite", "postgresql")
