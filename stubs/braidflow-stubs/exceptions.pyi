@@ -78,6 +78,12 @@ class RSerializationError(BraidflowError, ValueError):
     too_deep: bool
     def __init__(self, message: str, *, offset: int | None = None, too_deep: bool = False) -> None: ...
 
+class DatastoreError(ArtifactError):
+    """The datastore cannot be used at all: an unreachable endpoint, a missing bucket, refused
+    credentials. Raised before a run records anything, so it is a usage error (exit 2)."""
+    reason: ClassVar[str]
+    exit_code: ClassVar[int]
+
 class MergeArtifactsError(BraidflowError, ValueError):
     """merge_artifacts() cannot merge the inputs of a join, or was called outside one."""
     reason: ClassVar[str]
