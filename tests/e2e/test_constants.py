@@ -44,6 +44,7 @@ def test_every_task_stores_the_constants(const_run):
     assert const_run.data.alpha == 0.5
 
 
+@pytest.mark.datastores("local")  # counts the files of the local datastore
 def test_constants_are_stored_once(const_run, project):
     tasks = [t for s in const_run for t in s]
     shas = {task["big_const"].sha for task in tasks}
