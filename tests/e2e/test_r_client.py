@@ -17,6 +17,10 @@ from tests.conftest import Project
 from braidflow import Flow
 from braidflow.r_bridge import RObject
 
+# R runs the core inside the R process, where Python's `ssl` module (which boto3 needs) fails to
+# import next to the OpenSSL R has loaded: R flows and R clients cannot use an S3 datastore yet.
+pytestmark = pytest.mark.datastores("local")
+
 # Checks, in R, that every artifact of RReadableFlow arrives as the natural R value; prints
 # "ok <artifact>" for each. Run from the project folder with no set_metadata(): the client finds
 # the project's .braidflow/ as the Python client does.

@@ -10,8 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 import braidflow
+
+# R runs the core inside the R process, where Python's `ssl` module (which boto3 needs) fails to
+# import next to the OpenSSL R has loaded: R flows and R clients cannot use an S3 datastore yet.
+pytestmark = pytest.mark.datastores("local")
 
 ROOT = Path(__file__).parents[2]
 PY_HELLO = ROOT / "pycore" / "braidflow" / "tutorials" / "00-helloworld"

@@ -63,6 +63,11 @@ class S3BlobStore:
         >>> store.commit(staged, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824")
     """
 
+    bucket: str
+    prefix: str
+    url: str
+    cache: Path
+
     def __init__(self, bucket: str, prefix: str, *, session: Session, cache: Path) -> None:
         """Use `bucket` under `prefix` (no slashes at either end) through boto3's `session`,
         caching blobs in `cache`. Nothing is checked here: see `check`."""
