@@ -189,5 +189,10 @@ class MetadataStore(Protocol):
         Each call still succeeds or fails on its own, and a failed call changes nothing; the
         calls that succeeded become visible together when the block ends (even if it raises).
         Reads inside the block see the block's own writes. Blocks nest.
+
+        The service provider makes it one round trip instead: writes that return nothing are
+        queued and sent, as one Batch RPC run in one transaction, with the next call that needs
+        an answer or at the block's end; a queued write that failed raises then (its own effect
+        undone, the others kept), and what was sent is visible to others at once.
         """
     def close(self) -> None: ...
