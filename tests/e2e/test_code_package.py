@@ -81,7 +81,7 @@ def test_a_task_runs_from_its_code_package_in_an_empty_directory(project, flow_d
     """Another machine: nothing but the package, the datastore and the metadata store."""
     project.run(str(flow_dir / "packed_flow.py"), "run", check=True)
     run = Flow("PackedFlow").latest_run
-    metadata_url = f"sqlite:///{project.root}/.braidflow/metadata.db"
+    metadata_url = project.metadata_url  # the SQLite file, or the service
     store = open_metadata_store(metadata_url)
     start = run["start"].task
     (extra,) = store.create_tasks("PackedFlow", run.id, [NewTask("end", (), (start.pathspec,))])
