@@ -45,10 +45,10 @@ run <- function(flow = NULL, ...) {
   description <- tempfile("braidflow-", fileext = ".json")
   on.exit(unlink(description), add = TRUE)
   writeLines(flow_to_json(flow), description, useBytes = TRUE)
-  status <- system2(
+  status <- with_python_environment(system2(
     python_path(),
     c("-m", "braidflow.r_bridge.flow", shQuote(flow$file), shQuote(description), shQuote(args))
-  )
+  ))
   if (from_command_line && status != 0) exit_with_status(status)
   invisible(status)
 }

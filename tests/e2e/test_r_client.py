@@ -1,8 +1,7 @@
 """The R client, driven from Python: Rscript reads runs that Python flows wrote, as R users do.
 
 The R client wraps the Python one, so it reads whichever metadata store that one is set to: the
-tests marked with metadata_backends run on the embedded SQLite store and on PostgreSQL (the R
-flow test stays on SQLite: `Rscript flow.R run` does not yet find psycopg for a postgresql:// URL).
+tests marked with metadata_backends run on the embedded SQLite store and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -148,6 +147,9 @@ cat("all identical\n")
 """
 
 
+# On PostgreSQL too: the Python that `Rscript flow.R run` starts must load psycopg (and ssl),
+# which R's LD_LIBRARY_PATH used to prevent.
+@pytest.mark.metadata_backends("sqlite", "postgresql")
 def test_an_r_flow_artifacts_read_identical_in_r_and_natural_in_python(
     project: Project, r_env: dict[str, str], rscript: Any
 ) -> None:
