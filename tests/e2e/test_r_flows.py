@@ -168,6 +168,45 @@ def test_foreach_without_a_join_is_refused_in_r_words(rscript: Any, tmp_path: Pa
     assert "def " not in proc.stderr and "self.next" not in proc.stderr
 
 
+def test_static_join_without_join_true_is_refused_naming_the_step(rscript: Any, tmp_path: Path) -> None:
+    flow = tmp_path / "branches.R"
+    flow.write_text(
+        "library(braidflow)\n"
+        'braidflow("NoJoinTrueRFlow") %>%\n'
+        '  step(step = "start", next_step = c("a", "b")) %>%\n'
+        '  step(step = "a", next_step = "join") %>%\n'
+        '  step(step = "b", next_step = "join") %>%\n'
+        '  step(step = "join", r_function = function(self, inputs) NULL, next_step = "end") %>%\n'
+        '  step(step = "end") %>%\n'
+        "  run()\n"
+    )
+    proc = rscript(flow, "run")
+    assert proc.returncode == 2
+    assert f"error: {flow}:6 in step 'join'" in proc.stderr
+    assert "join = TRUE" in proc.stderr
+    with pytest.raises(NotFoundError):
+        braidflow.Flow("NoJoinTrueRFlow")
+
+
+def test_a_parameter_value_of_the_wrong_type_is_refused_before_anything_runs(
+    rscript: Any, tmp_path: Path
+) -> None:
+    flow = tmp_path / "typed.R"
+    flow.write_text(
+        "library(braidflow)\n"
+        'braidflow("TypedParamRFlow") %>%\n'
+        '  parameter("n", default = 3L, type = "int") %>%\n'
+        '  step(step = "start", next_step = "end") %>%\n'
+        '  step(step = "end") %>%\n'
+        "  run()\n"
+    )
+    proc = rscript(flow, "run", "--n", "abc")
+    assert proc.returncode == 2
+    assert "'--n'" in proc.stderr and "expected int" in proc.stderr
+    with pytest.raises(NotFoundError):
+        braidflow.Flow("TypedParamRFlow")
+
+
 def test_show_check_help_logs_and_an_unknown_command(rscript: Any) -> None:
     show = rscript("hello.R", "show")
     assert show.returncode == 0
