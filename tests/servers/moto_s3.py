@@ -7,9 +7,7 @@ standard variables, nothing braidflow-specific but the datastore URL).
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -24,7 +22,6 @@ from typing import Any
 import pytest
 
 START_TIMEOUT_S = 30.0
-PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def free_port() -> int:
@@ -71,11 +68,13 @@ def start_moto(log: Path, **env: str) -> tuple[subprocess.Popen[bytes], MotoServ
     moto = Path(sys.executable).with_name("moto_server")
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(moto), "-H", "127.0.0.1", "-p", str(port)],
+            # setpriv (util-linux) ties the server's life to ours, so a killed test run leaves
+            # no orphan. Not preexec_fn: Python code between fork and exec can hang in gRPC's
+            # fork handlers once a test has opened a channel.
+            ["setpriv", "--pdeathsig", "TERM", "--", str(moto), "-H", "127.0.0.1", "-p", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, **env},
-            preexec_fn=_die_with_parent,
         )
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
@@ -87,12 +86,6 @@ def start_moto(log: Path, **env: str) -> tuple[subprocess.Popen[bytes], MotoServ
                 proc.kill()
                 raise RuntimeError(f"moto_server did not start; see {log}:\n{log.read_text()}") from None
             time.sleep(0.1)
-
-
-def _die_with_parent() -> None:
-    """In the server process: end when the test process ends, even if it is killed (no orphans)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
