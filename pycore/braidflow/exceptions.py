@@ -11,6 +11,8 @@
     │   └── NamespaceMismatchError              (alias MetaflowNamespaceMismatch)
     ├── ArtifactError                   a blob is missing or corrupt, or a value cannot be stored
     │   └── DatastoreError                  the datastore cannot be reached or refuses us (S3)
+    ├── TaskLogError(ValueError)        an append that does not continue a live task log
+    ├── TooLargeError(ValueError)       a request over one of the service's size limits
     ├── RSerializationError(ValueError) bytes that are not a readable R serialization
     ├── MergeArtifactsError(ValueError)
     │   ├── UnhandledInMergeArtifactsError      (alias UnhandledInMergeArtifactsException)
@@ -154,6 +156,28 @@ class ArtifactError(BraidflowError):
         super().__init__(message)
         self.artifact: str = artifact
         self.pathspec: str = pathspec
+
+
+class TaskLogError(BraidflowError, ValueError):
+    """An append to a task's live log that does not continue it: it starts past the log's end
+    (`expected_offset` says where the next append must start), or the attempt's log is stored."""
+
+    reason = "TASK_LOG_OFFSET"
+
+    def __init__(self, message: str, *, pathspec: str = "", expected_offset: int | None = None) -> None:
+        super().__init__(message)
+        self.pathspec: str = pathspec
+        self.expected_offset: int | None = expected_offset
+
+
+class TooLargeError(BraidflowError, ValueError):
+    """A request is over one of the service's size limits (`limit`, in bytes)."""
+
+    reason = "RESOURCE_EXHAUSTED"
+
+    def __init__(self, message: str, *, limit: int = 0) -> None:
+        super().__init__(message)
+        self.limit: int = limit
 
 
 class RSerializationError(BraidflowError, ValueError):

@@ -33,6 +33,8 @@ _CODES: tuple[tuple[type[errors.BraidflowError], grpc.StatusCode], ...] = (
     (errors.ParameterError, grpc.StatusCode.INVALID_ARGUMENT),
     (errors.FlowDefinitionError, grpc.StatusCode.INVALID_ARGUMENT),
     (errors.TagError, grpc.StatusCode.FAILED_PRECONDITION),
+    (errors.TaskLogError, grpc.StatusCode.FAILED_PRECONDITION),
+    (errors.TooLargeError, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (errors.MergeArtifactsError, grpc.StatusCode.FAILED_PRECONDITION),
     (errors.ArtifactError, grpc.StatusCode.DATA_LOSS),
     (errors.TimeoutException, grpc.StatusCode.DEADLINE_EXCEEDED),

@@ -25,29 +25,45 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#braidflow/v1/artifact_service.proto\x12\x0c\x62raidflow.v1\"!\n\x11\x43heckBlobsRequest\x12\x0c\n\x04keys\x18\x01 \x03(\t\"*\n\x12\x43heckBlobsResponse\x12\x14\n\x0cpresent_keys\x18\x01 \x03(\t\"\x1d\n\x0eGetBlobRequest\x12\x0b\n\x03key\x18\x01 \x01(\t\",\n\x0fGetBlobResponse\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\".\n\x11UploadBlobRequest\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"@\n\x12UploadBlobResponse\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\x12\x0f\n\x07\x63reated\x18\x03 \x01(\x08\"B\n\x13\x44ownloadBlobRequest\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x03\x12\x0e\n\x06length\x18\x03 \x01(\x03\"$\n\x14\x44ownloadBlobResponse\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x32\xd6\x02\n\x0f\x41rtifactService\x12O\n\nCheckBlobs\x12\x1f.braidflow.v1.CheckBlobsRequest\x1a .braidflow.v1.CheckBlobsResponse\x12\x46\n\x07GetBlob\x12\x1c.braidflow.v1.GetBlobRequest\x1a\x1d.braidflow.v1.GetBlobResponse\x12Q\n\nUploadBlob\x12\x1f.braidflow.v1.UploadBlobRequest\x1a .braidflow.v1.UploadBlobResponse(\x01\x12W\n\x0c\x44ownloadBlob\x12!.braidflow.v1.DownloadBlobRequest\x1a\".braidflow.v1.DownloadBlobResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#braidflow/v1/artifact_service.proto\x12\x0c\x62raidflow.v1\"|\n\x14\x41ppendTaskLogRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x02 \x01(\x05\x12\'\n\x06stream\x18\x03 \x01(\x0e\x32\x17.braidflow.v1.LogStream\x12\x0e\n\x06offset\x18\x04 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x05 \x01(\x0c\"%\n\x15\x41ppendTaskLogResponse\x12\x0c\n\x04size\x18\x01 \x01(\x03\"\x7f\n\x12ReadTaskLogRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x02 \x01(\x05\x12\'\n\x06stream\x18\x03 \x01(\x0e\x32\x17.braidflow.v1.LogStream\x12\x0e\n\x06offset\x18\x04 \x01(\x03\x12\x11\n\tmax_bytes\x18\x05 \x01(\x05\"c\n\x13ReadTaskLogResponse\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x13\n\x0bnext_offset\x18\x02 \x01(\x03\x12)\n\x05state\x18\x03 \x01(\x0e\x32\x1a.braidflow.v1.TaskLogState\"b\n\x18\x44\x65leteLiveTaskLogRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x02 \x01(\x05\x12\'\n\x06stream\x18\x03 \x01(\x0e\x32\x17.braidflow.v1.LogStream\"\x1b\n\x19\x44\x65leteLiveTaskLogResponse\"!\n\x11\x43heckBlobsRequest\x12\x0c\n\x04keys\x18\x01 \x03(\t\"*\n\x12\x43heckBlobsResponse\x12\x14\n\x0cpresent_keys\x18\x01 \x03(\t\"\x1d\n\x0eGetBlobRequest\x12\x0b\n\x03key\x18\x01 \x01(\t\",\n\x0fGetBlobResponse\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\".\n\x11UploadBlobRequest\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"@\n\x12UploadBlobResponse\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\x12\x0f\n\x07\x63reated\x18\x03 \x01(\x08\"B\n\x13\x44ownloadBlobRequest\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x03\x12\x0e\n\x06length\x18\x03 \x01(\x03\"$\n\x14\x44ownloadBlobResponse\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c*U\n\tLogStream\x12\x1a\n\x16LOG_STREAM_UNSPECIFIED\x10\x00\x12\x15\n\x11LOG_STREAM_STDOUT\x10\x01\x12\x15\n\x11LOG_STREAM_STDERR\x10\x02*\x80\x01\n\x0cTaskLogState\x12\x1e\n\x1aTASK_LOG_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16TASK_LOG_STATE_PENDING\x10\x01\x12\x17\n\x13TASK_LOG_STATE_LIVE\x10\x02\x12\x1b\n\x17TASK_LOG_STATE_COMPLETE\x10\x03\x32\xea\x04\n\x0f\x41rtifactService\x12O\n\nCheckBlobs\x12\x1f.braidflow.v1.CheckBlobsRequest\x1a .braidflow.v1.CheckBlobsResponse\x12\x46\n\x07GetBlob\x12\x1c.braidflow.v1.GetBlobRequest\x1a\x1d.braidflow.v1.GetBlobResponse\x12Q\n\nUploadBlob\x12\x1f.braidflow.v1.UploadBlobRequest\x1a .braidflow.v1.UploadBlobResponse(\x01\x12W\n\x0c\x44ownloadBlob\x12!.braidflow.v1.DownloadBlobRequest\x1a\".braidflow.v1.DownloadBlobResponse0\x01\x12X\n\rAppendTaskLog\x12\".braidflow.v1.AppendTaskLogRequest\x1a#.braidflow.v1.AppendTaskLogResponse\x12R\n\x0bReadTaskLog\x12 .braidflow.v1.ReadTaskLogRequest\x1a!.braidflow.v1.ReadTaskLogResponse\x12\x64\n\x11\x44\x65leteLiveTaskLog\x12&.braidflow.v1.DeleteLiveTaskLogRequest\x1a\'.braidflow.v1.DeleteLiveTaskLogResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'braidflow.wire._gen.v1.artifact_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CHECKBLOBSREQUEST']._serialized_start=53
-  _globals['_CHECKBLOBSREQUEST']._serialized_end=86
-  _globals['_CHECKBLOBSRESPONSE']._serialized_start=88
-  _globals['_CHECKBLOBSRESPONSE']._serialized_end=130
-  _globals['_GETBLOBREQUEST']._serialized_start=132
-  _globals['_GETBLOBREQUEST']._serialized_end=161
-  _globals['_GETBLOBRESPONSE']._serialized_start=163
-  _globals['_GETBLOBRESPONSE']._serialized_end=207
-  _globals['_UPLOADBLOBREQUEST']._serialized_start=209
-  _globals['_UPLOADBLOBREQUEST']._serialized_end=255
-  _globals['_UPLOADBLOBRESPONSE']._serialized_start=257
-  _globals['_UPLOADBLOBRESPONSE']._serialized_end=321
-  _globals['_DOWNLOADBLOBREQUEST']._serialized_start=323
-  _globals['_DOWNLOADBLOBREQUEST']._serialized_end=389
-  _globals['_DOWNLOADBLOBRESPONSE']._serialized_start=391
-  _globals['_DOWNLOADBLOBRESPONSE']._serialized_end=427
-  _globals['_ARTIFACTSERVICE']._serialized_start=430
-  _globals['_ARTIFACTSERVICE']._serialized_end=772
+  _globals['_LOGSTREAM']._serialized_start=953
+  _globals['_LOGSTREAM']._serialized_end=1038
+  _globals['_TASKLOGSTATE']._serialized_start=1041
+  _globals['_TASKLOGSTATE']._serialized_end=1169
+  _globals['_APPENDTASKLOGREQUEST']._serialized_start=53
+  _globals['_APPENDTASKLOGREQUEST']._serialized_end=177
+  _globals['_APPENDTASKLOGRESPONSE']._serialized_start=179
+  _globals['_APPENDTASKLOGRESPONSE']._serialized_end=216
+  _globals['_READTASKLOGREQUEST']._serialized_start=218
+  _globals['_READTASKLOGREQUEST']._serialized_end=345
+  _globals['_READTASKLOGRESPONSE']._serialized_start=347
+  _globals['_READTASKLOGRESPONSE']._serialized_end=446
+  _globals['_DELETELIVETASKLOGREQUEST']._serialized_start=448
+  _globals['_DELETELIVETASKLOGREQUEST']._serialized_end=546
+  _globals['_DELETELIVETASKLOGRESPONSE']._serialized_start=548
+  _globals['_DELETELIVETASKLOGRESPONSE']._serialized_end=575
+  _globals['_CHECKBLOBSREQUEST']._serialized_start=577
+  _globals['_CHECKBLOBSREQUEST']._serialized_end=610
+  _globals['_CHECKBLOBSRESPONSE']._serialized_start=612
+  _globals['_CHECKBLOBSRESPONSE']._serialized_end=654
+  _globals['_GETBLOBREQUEST']._serialized_start=656
+  _globals['_GETBLOBREQUEST']._serialized_end=685
+  _globals['_GETBLOBRESPONSE']._serialized_start=687
+  _globals['_GETBLOBRESPONSE']._serialized_end=731
+  _globals['_UPLOADBLOBREQUEST']._serialized_start=733
+  _globals['_UPLOADBLOBREQUEST']._serialized_end=779
+  _globals['_UPLOADBLOBRESPONSE']._serialized_start=781
+  _globals['_UPLOADBLOBRESPONSE']._serialized_end=845
+  _globals['_DOWNLOADBLOBREQUEST']._serialized_start=847
+  _globals['_DOWNLOADBLOBREQUEST']._serialized_end=913
+  _globals['_DOWNLOADBLOBRESPONSE']._serialized_start=915
+  _globals['_DOWNLOADBLOBRESPONSE']._serialized_end=951
+  _globals['_ARTIFACTSERVICE']._serialized_start=1172
+  _globals['_ARTIFACTSERVICE']._serialized_end=1790
 # @@protoc_insertion_point(module_scope)

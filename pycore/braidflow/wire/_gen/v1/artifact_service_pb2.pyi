@@ -7,12 +7,20 @@ The artifact service: content-addressed blobs and the captured logs of tasks.
 For clients that cannot reach the datastore themselves. Blobs are immutable and named by
 the sha256 hex digest of their bytes; an upload is published only once complete and
 verified, so a client that dies mid-upload leaves nothing visible.
+
+A task log is one stream (stdout or stderr) of one attempt of a task, in its stored form:
+one `<epoch seconds> <line>` record per line. While the attempt runs, its scheduler appends
+to the log's live copy (AppendTaskLog), which the service keeps in its datastore as the
+embedded runtime keeps live logs; once the attempt's log is stored as a blob, the scheduler
+drops the live copy (DeleteLiveTaskLog). ReadTaskLog serves either, at the same byte
+offsets, so a reader follows a log from a running attempt to its end.
 """
 
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -23,6 +31,244 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _LogStream:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _LogStreamEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_LogStream.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    LOG_STREAM_UNSPECIFIED: _LogStream.ValueType  # 0
+    """Never valid in a request: INVALID_ARGUMENT."""
+    LOG_STREAM_STDOUT: _LogStream.ValueType  # 1
+    """Standard output."""
+    LOG_STREAM_STDERR: _LogStream.ValueType  # 2
+    """Standard error."""
+
+class LogStream(_LogStream, metaclass=_LogStreamEnumTypeWrapper):
+    """Which output stream of a task a log holds."""
+
+LOG_STREAM_UNSPECIFIED: LogStream.ValueType  # 0
+"""Never valid in a request: INVALID_ARGUMENT."""
+LOG_STREAM_STDOUT: LogStream.ValueType  # 1
+"""Standard output."""
+LOG_STREAM_STDERR: LogStream.ValueType  # 2
+"""Standard error."""
+Global___LogStream: _TypeAlias = LogStream  # noqa: Y015
+
+class _TaskLogState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TaskLogStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TaskLogState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TASK_LOG_STATE_UNSPECIFIED: _TaskLogState.ValueType  # 0
+    """Never sent by the server."""
+    TASK_LOG_STATE_PENDING: _TaskLogState.ValueType  # 1
+    """The attempt runs and nothing of this log is kept yet (short tasks keep no live copy):
+    read again later.
+    """
+    TASK_LOG_STATE_LIVE: _TaskLogState.ValueType  # 2
+    """The live copy of a running attempt (or of one whose scheduler died): it may grow."""
+    TASK_LOG_STATE_COMPLETE: _TaskLogState.ValueType  # 3
+    """The attempt is over and its log is stored (empty if it wrote nothing): it will not grow."""
+
+class TaskLogState(_TaskLogState, metaclass=_TaskLogStateEnumTypeWrapper):
+    """Where the bytes of a ReadTaskLog reply come from."""
+
+TASK_LOG_STATE_UNSPECIFIED: TaskLogState.ValueType  # 0
+"""Never sent by the server."""
+TASK_LOG_STATE_PENDING: TaskLogState.ValueType  # 1
+"""The attempt runs and nothing of this log is kept yet (short tasks keep no live copy):
+read again later.
+"""
+TASK_LOG_STATE_LIVE: TaskLogState.ValueType  # 2
+"""The live copy of a running attempt (or of one whose scheduler died): it may grow."""
+TASK_LOG_STATE_COMPLETE: TaskLogState.ValueType  # 3
+"""The attempt is over and its log is stored (empty if it wrote nothing): it will not grow."""
+Global___TaskLogState: _TypeAlias = TaskLogState  # noqa: Y015
+
+@_typing.final
+class AppendTaskLogRequest(_message.Message):
+    """Request of AppendTaskLog."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TASK_FIELD_NUMBER: _builtins.int
+    ATTEMPT_FIELD_NUMBER: _builtins.int
+    STREAM_FIELD_NUMBER: _builtins.int
+    OFFSET_FIELD_NUMBER: _builtins.int
+    DATA_FIELD_NUMBER: _builtins.int
+    task: _builtins.str
+    """Format: flows/{flow}/runs/{run}/steps/{step}/tasks/{task}; NOT_FOUND unless recorded."""
+    attempt: _builtins.int
+    """The attempt number, from 0; it must be recorded (NOT_FOUND) and its log not stored yet
+    (FAILED_PRECONDITION).
+    """
+    stream: Global___LogStream.ValueType
+    """Which stream; LOG_STREAM_UNSPECIFIED is INVALID_ARGUMENT."""
+    offset: _builtins.int
+    """Where `data` starts in the log. Bytes the log already holds (a retried append) are
+    skipped; an offset past the log's end is FAILED_PRECONDITION (ErrorInfo metadata `fields`
+    carries `expected_offset`), and nothing is appended.
+    """
+    data: _builtins.bytes
+    """Whole records to append; more than 4 MiB in one append is RESOURCE_EXHAUSTED."""
+    def __init__(
+        self,
+        *,
+        task: _builtins.str = ...,
+        attempt: _builtins.int = ...,
+        stream: Global___LogStream.ValueType = ...,
+        offset: _builtins.int = ...,
+        data: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "data", b"data", "offset", b"offset", "stream", b"stream", "task", b"task"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AppendTaskLogRequest: _TypeAlias = AppendTaskLogRequest  # noqa: Y015
+
+@_typing.final
+class AppendTaskLogResponse(_message.Message):
+    """Response of AppendTaskLog."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SIZE_FIELD_NUMBER: _builtins.int
+    size: _builtins.int
+    """The size of the live copy after this append: the offset of the next one."""
+    def __init__(
+        self,
+        *,
+        size: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["size", b"size"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AppendTaskLogResponse: _TypeAlias = AppendTaskLogResponse  # noqa: Y015
+
+@_typing.final
+class ReadTaskLogRequest(_message.Message):
+    """Request of ReadTaskLog."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TASK_FIELD_NUMBER: _builtins.int
+    ATTEMPT_FIELD_NUMBER: _builtins.int
+    STREAM_FIELD_NUMBER: _builtins.int
+    OFFSET_FIELD_NUMBER: _builtins.int
+    MAX_BYTES_FIELD_NUMBER: _builtins.int
+    task: _builtins.str
+    """Format: flows/{flow}/runs/{run}/steps/{step}/tasks/{task}"""
+    attempt: _builtins.int
+    """The attempt number, from 0; NOT_FOUND unless recorded."""
+    stream: Global___LogStream.ValueType
+    """Which stream; LOG_STREAM_UNSPECIFIED is INVALID_ARGUMENT."""
+    offset: _builtins.int
+    """First byte to send; negative is INVALID_ARGUMENT. Past the end, no bytes are sent."""
+    max_bytes: _builtins.int
+    """At most this many bytes: 0 means 1 MiB, values above 4 MiB are treated as 4 MiB,
+    negative is INVALID_ARGUMENT.
+    """
+    def __init__(
+        self,
+        *,
+        task: _builtins.str = ...,
+        attempt: _builtins.int = ...,
+        stream: Global___LogStream.ValueType = ...,
+        offset: _builtins.int = ...,
+        max_bytes: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "max_bytes", b"max_bytes", "offset", b"offset", "stream", b"stream", "task", b"task"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReadTaskLogRequest: _TypeAlias = ReadTaskLogRequest  # noqa: Y015
+
+@_typing.final
+class ReadTaskLogResponse(_message.Message):
+    """Response of ReadTaskLog."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATA_FIELD_NUMBER: _builtins.int
+    NEXT_OFFSET_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    data: _builtins.bytes
+    """The log's bytes from the requested offset."""
+    next_offset: _builtins.int
+    """The offset to read from next (the requested offset plus the bytes sent)."""
+    state: Global___TaskLogState.ValueType
+    """Where the bytes come from; a follower stops once the state is COMPLETE and `data` is empty."""
+    def __init__(
+        self,
+        *,
+        data: _builtins.bytes = ...,
+        next_offset: _builtins.int = ...,
+        state: Global___TaskLogState.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["data", b"data", "next_offset", b"next_offset", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReadTaskLogResponse: _TypeAlias = ReadTaskLogResponse  # noqa: Y015
+
+@_typing.final
+class DeleteLiveTaskLogRequest(_message.Message):
+    """Request of DeleteLiveTaskLog."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TASK_FIELD_NUMBER: _builtins.int
+    ATTEMPT_FIELD_NUMBER: _builtins.int
+    STREAM_FIELD_NUMBER: _builtins.int
+    task: _builtins.str
+    """Format: flows/{flow}/runs/{run}/steps/{step}/tasks/{task}"""
+    attempt: _builtins.int
+    """The attempt number, from 0."""
+    stream: Global___LogStream.ValueType
+    """Which stream; LOG_STREAM_UNSPECIFIED is INVALID_ARGUMENT."""
+    def __init__(
+        self,
+        *,
+        task: _builtins.str = ...,
+        attempt: _builtins.int = ...,
+        stream: Global___LogStream.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "stream", b"stream", "task", b"task"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteLiveTaskLogRequest: _TypeAlias = DeleteLiveTaskLogRequest  # noqa: Y015
+
+@_typing.final
+class DeleteLiveTaskLogResponse(_message.Message):
+    """Response of DeleteLiveTaskLog."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteLiveTaskLogResponse: _TypeAlias = DeleteLiveTaskLogResponse  # noqa: Y015
 
 @_typing.final
 class CheckBlobsRequest(_message.Message):

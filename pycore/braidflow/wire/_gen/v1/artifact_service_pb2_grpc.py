@@ -56,6 +56,21 @@ class ArtifactServiceStub:
                 request_serializer=braidflow_dot_v1_dot_artifact__service__pb2.DownloadBlobRequest.SerializeToString,
                 response_deserializer=braidflow_dot_v1_dot_artifact__service__pb2.DownloadBlobResponse.FromString,
                 _registered_method=True)
+        self.AppendTaskLog = channel.unary_unary(
+                '/braidflow.v1.ArtifactService/AppendTaskLog',
+                request_serializer=braidflow_dot_v1_dot_artifact__service__pb2.AppendTaskLogRequest.SerializeToString,
+                response_deserializer=braidflow_dot_v1_dot_artifact__service__pb2.AppendTaskLogResponse.FromString,
+                _registered_method=True)
+        self.ReadTaskLog = channel.unary_unary(
+                '/braidflow.v1.ArtifactService/ReadTaskLog',
+                request_serializer=braidflow_dot_v1_dot_artifact__service__pb2.ReadTaskLogRequest.SerializeToString,
+                response_deserializer=braidflow_dot_v1_dot_artifact__service__pb2.ReadTaskLogResponse.FromString,
+                _registered_method=True)
+        self.DeleteLiveTaskLog = channel.unary_unary(
+                '/braidflow.v1.ArtifactService/DeleteLiveTaskLog',
+                request_serializer=braidflow_dot_v1_dot_artifact__service__pb2.DeleteLiveTaskLogRequest.SerializeToString,
+                response_deserializer=braidflow_dot_v1_dot_artifact__service__pb2.DeleteLiveTaskLogResponse.FromString,
+                _registered_method=True)
 
 
 class ArtifactServiceServicer:
@@ -90,6 +105,28 @@ class ArtifactServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AppendTaskLog(self, request, context):
+        """Appends bytes to the live copy of a running attempt's log. Idempotent: each append names
+        the offset it starts at, so a retried append is not applied twice.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReadTaskLog(self, request, context):
+        """Reads a task log from an offset: the live copy while the attempt runs, the stored log after.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteLiveTaskLog(self, request, context):
+        """Drops the live copy of an attempt's log once its stored log is recorded; absent is fine.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ArtifactServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -112,6 +149,21 @@ def add_ArtifactServiceServicer_to_server(servicer, server):
                     servicer.DownloadBlob,
                     request_deserializer=braidflow_dot_v1_dot_artifact__service__pb2.DownloadBlobRequest.FromString,
                     response_serializer=braidflow_dot_v1_dot_artifact__service__pb2.DownloadBlobResponse.SerializeToString,
+            ),
+            'AppendTaskLog': grpc.unary_unary_rpc_method_handler(
+                    servicer.AppendTaskLog,
+                    request_deserializer=braidflow_dot_v1_dot_artifact__service__pb2.AppendTaskLogRequest.FromString,
+                    response_serializer=braidflow_dot_v1_dot_artifact__service__pb2.AppendTaskLogResponse.SerializeToString,
+            ),
+            'ReadTaskLog': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReadTaskLog,
+                    request_deserializer=braidflow_dot_v1_dot_artifact__service__pb2.ReadTaskLogRequest.FromString,
+                    response_serializer=braidflow_dot_v1_dot_artifact__service__pb2.ReadTaskLogResponse.SerializeToString,
+            ),
+            'DeleteLiveTaskLog': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteLiveTaskLog,
+                    request_deserializer=braidflow_dot_v1_dot_artifact__service__pb2.DeleteLiveTaskLogRequest.FromString,
+                    response_serializer=braidflow_dot_v1_dot_artifact__service__pb2.DeleteLiveTaskLogResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -223,6 +275,87 @@ class ArtifactService:
             '/braidflow.v1.ArtifactService/DownloadBlob',
             braidflow_dot_v1_dot_artifact__service__pb2.DownloadBlobRequest.SerializeToString,
             braidflow_dot_v1_dot_artifact__service__pb2.DownloadBlobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AppendTaskLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/braidflow.v1.ArtifactService/AppendTaskLog',
+            braidflow_dot_v1_dot_artifact__service__pb2.AppendTaskLogRequest.SerializeToString,
+            braidflow_dot_v1_dot_artifact__service__pb2.AppendTaskLogResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReadTaskLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/braidflow.v1.ArtifactService/ReadTaskLog',
+            braidflow_dot_v1_dot_artifact__service__pb2.ReadTaskLogRequest.SerializeToString,
+            braidflow_dot_v1_dot_artifact__service__pb2.ReadTaskLogResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteLiveTaskLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/braidflow.v1.ArtifactService/DeleteLiveTaskLog',
+            braidflow_dot_v1_dot_artifact__service__pb2.DeleteLiveTaskLogRequest.SerializeToString,
+            braidflow_dot_v1_dot_artifact__service__pb2.DeleteLiveTaskLogResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -7,6 +7,13 @@ The artifact service: content-addressed blobs and the captured logs of tasks.
 For clients that cannot reach the datastore themselves. Blobs are immutable and named by
 the sha256 hex digest of their bytes; an upload is published only once complete and
 verified, so a client that dies mid-upload leaves nothing visible.
+
+A task log is one stream (stdout or stderr) of one attempt of a task, in its stored form:
+one `<epoch seconds> <line>` record per line. While the attempt runs, its scheduler appends
+to the log's live copy (AppendTaskLog), which the service keeps in its datastore as the
+embedded runtime keeps live logs; once the attempt's log is stored as a blob, the scheduler
+drops the live copy (DeleteLiveTaskLog). ReadTaskLog serves either, at the same byte
+offsets, so a reader follows a log from a running attempt to its end.
 """
 
 from braidflow.wire._gen.v1 import artifact_service_pb2 as _artifact_service_pb2
@@ -47,6 +54,14 @@ class ArtifactServiceStub:
     """Uploads one blob in chunks; it becomes visible only when complete and its key matches."""
     DownloadBlob: _grpc.UnaryStreamMultiCallable[_artifact_service_pb2.DownloadBlobRequest, _artifact_service_pb2.DownloadBlobResponse]
     """Downloads a byte range of one blob, in chunks."""
+    AppendTaskLog: _grpc.UnaryUnaryMultiCallable[_artifact_service_pb2.AppendTaskLogRequest, _artifact_service_pb2.AppendTaskLogResponse]
+    """Appends bytes to the live copy of a running attempt's log. Idempotent: each append names
+    the offset it starts at, so a retried append is not applied twice.
+    """
+    ReadTaskLog: _grpc.UnaryUnaryMultiCallable[_artifact_service_pb2.ReadTaskLogRequest, _artifact_service_pb2.ReadTaskLogResponse]
+    """Reads a task log from an offset: the live copy while the attempt runs, the stored log after."""
+    DeleteLiveTaskLog: _grpc.UnaryUnaryMultiCallable[_artifact_service_pb2.DeleteLiveTaskLogRequest, _artifact_service_pb2.DeleteLiveTaskLogResponse]
+    """Drops the live copy of an attempt's log once its stored log is recorded; absent is fine."""
 
 @_typing.type_check_only
 class ArtifactServiceAsyncStub(ArtifactServiceStub):
@@ -61,6 +76,14 @@ class ArtifactServiceAsyncStub(ArtifactServiceStub):
     """Uploads one blob in chunks; it becomes visible only when complete and its key matches."""
     DownloadBlob: _aio.UnaryStreamMultiCallable[_artifact_service_pb2.DownloadBlobRequest, _artifact_service_pb2.DownloadBlobResponse]  # type: ignore[assignment]
     """Downloads a byte range of one blob, in chunks."""
+    AppendTaskLog: _aio.UnaryUnaryMultiCallable[_artifact_service_pb2.AppendTaskLogRequest, _artifact_service_pb2.AppendTaskLogResponse]  # type: ignore[assignment]
+    """Appends bytes to the live copy of a running attempt's log. Idempotent: each append names
+    the offset it starts at, so a retried append is not applied twice.
+    """
+    ReadTaskLog: _aio.UnaryUnaryMultiCallable[_artifact_service_pb2.ReadTaskLogRequest, _artifact_service_pb2.ReadTaskLogResponse]  # type: ignore[assignment]
+    """Reads a task log from an offset: the live copy while the attempt runs, the stored log after."""
+    DeleteLiveTaskLog: _aio.UnaryUnaryMultiCallable[_artifact_service_pb2.DeleteLiveTaskLogRequest, _artifact_service_pb2.DeleteLiveTaskLogResponse]  # type: ignore[assignment]
+    """Drops the live copy of an attempt's log once its stored log is recorded; absent is fine."""
 
 class ArtifactServiceServicer(metaclass=_abc_1.ABCMeta):
     """Stores and serves blobs of the service's datastore."""
@@ -96,5 +119,31 @@ class ArtifactServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_artifact_service_pb2.DownloadBlobResponse], _abc.AsyncIterator[_artifact_service_pb2.DownloadBlobResponse]]:
         """Downloads a byte range of one blob, in chunks."""
+
+    @_abc_1.abstractmethod
+    def AppendTaskLog(
+        self,
+        request: _artifact_service_pb2.AppendTaskLogRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_artifact_service_pb2.AppendTaskLogResponse, _abc.Awaitable[_artifact_service_pb2.AppendTaskLogResponse]]:
+        """Appends bytes to the live copy of a running attempt's log. Idempotent: each append names
+        the offset it starts at, so a retried append is not applied twice.
+        """
+
+    @_abc_1.abstractmethod
+    def ReadTaskLog(
+        self,
+        request: _artifact_service_pb2.ReadTaskLogRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_artifact_service_pb2.ReadTaskLogResponse, _abc.Awaitable[_artifact_service_pb2.ReadTaskLogResponse]]:
+        """Reads a task log from an offset: the live copy while the attempt runs, the stored log after."""
+
+    @_abc_1.abstractmethod
+    def DeleteLiveTaskLog(
+        self,
+        request: _artifact_service_pb2.DeleteLiveTaskLogRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_artifact_service_pb2.DeleteLiveTaskLogResponse, _abc.Awaitable[_artifact_service_pb2.DeleteLiveTaskLogResponse]]:
+        """Drops the live copy of an attempt's log once its stored log is recorded; absent is fine."""
 
 def add_ArtifactServiceServicer_to_server(servicer: ArtifactServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
