@@ -178,6 +178,18 @@ class ArtifactStore:
         """
         return f"{pathspec.replace('/', '.')}.{attempt}.{stream}"
 
+    @staticmethod
+    def parse_live_log_name(name: str) -> tuple[str, int, str]:
+        """The `(task pathspec, attempt, stream)` a `live_log_name` stands for.
+
+        Raises:
+            ArtifactError: `name` is not the name of a task attempt's live log.
+        """
+        parts = name.split(".")
+        if len(parts) != 6 or not parts[4].isdigit() or parts[5] not in ("stdout", "stderr"):
+            raise ArtifactError(f"{name!r} is not the live log name of a task attempt's stream")
+        return "/".join(parts[:4]), int(parts[4]), parts[5]
+
     def open_live_log(self, pathspec: str, attempt: int, stream: str) -> BinaryIO | None:
         """The output of a running attempt's stream so far, or None when none is kept live."""
         return self.blobs.open_live(self.live_log_name(pathspec, attempt, stream))

@@ -39,6 +39,7 @@ from braidflow.metadata.base import MetadataStore
 from braidflow.service.auth import CallLog, ServiceInterceptor
 from braidflow.service.handlers import artifacts, events
 from braidflow.service.handlers import metadata as md_handlers
+from braidflow.service.handlers.logs import TaskLogs
 from braidflow.wire import errors as wire_errors
 from braidflow.wire._gen.v1 import artifact_service_pb2 as asv
 from braidflow.wire._gen.v1 import event_service_pb2 as ev
@@ -104,6 +105,7 @@ class Service:
     def __init__(self, store: MetadataStore, blobs: BlobStore) -> None:
         self.store: MetadataStore = store
         self.blobs: BlobStore = blobs
+        self.logs: TaskLogs = TaskLogs(store, blobs)
         self.replies: ReplyCache = ReplyCache()
         self.stopping: threading.Event = threading.Event()
         self.health: health.HealthServicer = health.HealthServicer()
@@ -138,6 +140,21 @@ class Service:
                 self._stream(lambda req, ctx: artifacts.download_blob(self.blobs, req)),
                 request_deserializer=_parser(asv.DownloadBlobRequest),
                 response_serializer=asv.DownloadBlobResponse.SerializeToString,
+            ),
+            "AppendTaskLog": grpc.unary_unary_rpc_method_handler(
+                self._logs_unary(self.logs.append),
+                request_deserializer=_parser(asv.AppendTaskLogRequest),
+                response_serializer=asv.AppendTaskLogResponse.SerializeToString,
+            ),
+            "ReadTaskLog": grpc.unary_unary_rpc_method_handler(
+                self._logs_unary(self.logs.read),
+                request_deserializer=_parser(asv.ReadTaskLogRequest),
+                response_serializer=asv.ReadTaskLogResponse.SerializeToString,
+            ),
+            "DeleteLiveTaskLog": grpc.unary_unary_rpc_method_handler(
+                self._logs_unary(self.logs.delete_live),
+                request_deserializer=_parser(asv.DeleteLiveTaskLogRequest),
+                response_serializer=asv.DeleteLiveTaskLogResponse.SerializeToString,
             ),
         }
         watch: dict[str, grpc.RpcMethodHandler[Any, Any]] = {
@@ -175,6 +192,9 @@ class Service:
 
     def _blob_unary(self, fn: Callable[[BlobStore, Any], Any]) -> Callable[[Any, grpc.ServicerContext], Any]:
         return lambda request, context: self._guard(context, lambda: fn(self.blobs, request))
+
+    def _logs_unary(self, fn: Callable[[Any], Any]) -> Callable[[Any, grpc.ServicerContext], Any]:
+        return lambda request, context: self._guard(context, lambda: fn(request))
 
     def _stream(
         self, fn: Callable[[Any, grpc.ServicerContext], Iterator[Any]]
@@ -278,4 +298,5 @@ def serve(config: ServiceConfig, *, ready: Callable[[int], None] | None = None) 
     service.stopping.set()
     service.health.enter_graceful_shutdown()
     server.stop(grace=DRAIN_S).wait()
+    service.logs.close()
     service.store.close()
