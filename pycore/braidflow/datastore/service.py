@@ -14,19 +14,24 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeAlias
 from urllib.parse import SplitResult
 
 import grpc
 
-from braidflow.datastore.base import LiveLog
-from braidflow.exceptions import ArtifactError
+from braidflow.datastore.cas import ArtifactStore
+from braidflow.exceptions import ArtifactError, BraidflowError
+from braidflow.wire import convert
 from braidflow.wire import errors as wire_errors
 from braidflow.wire._gen.v1 import artifact_service_pb2 as asv
 from braidflow.wire._gen.v1 import artifact_service_pb2_grpc as asv_grpc
 from braidflow.wire.channel import ServiceChannel
 
 CHUNK = 1 << 20
+LIVE_APPEND_INTERVAL_S = 0.5  # at most this often, a running task's output goes to the service
+APPEND_TIMEOUT_S = 10.0  # an append that takes longer is sent again once, then given up
+LogStream: TypeAlias = asv.LogStream.ValueType
+_STREAMS: dict[str, LogStream] = {"stdout": asv.LOG_STREAM_STDOUT, "stderr": asv.LOG_STREAM_STDERR}
 
 
 class ServiceBlobStore:
@@ -103,20 +108,48 @@ class ServiceBlobStore:
         """Size of the stored blob in bytes. Raises ArtifactError if it is missing."""
         return int(self._call("GetBlob", asv.GetBlobRequest(key=key)).size)
 
-    def live_log(self, name: str) -> LiveLog:
-        """Not kept live through the service: a running task's output shows once the task ends.
+    def live_log(self, name: str) -> ServiceLiveLog:
+        """A live log appended to the service's copy with AppendTaskLog as it grows.
 
         Raises:
-            OSError: always (the scheduler then keeps the output in memory until the task ends).
+            OSError: `name` is not a task attempt's live log name (nothing else is kept live).
         """
-        raise OSError(f"{self.url} keeps no live output of running tasks")
+        try:
+            return ServiceLiveLog(self, *_log_address(name))
+        except ArtifactError as exc:
+            raise OSError(str(exc)) from exc
 
     def open_live(self, name: str) -> BinaryIO | None:
-        """None: nothing is kept live through the service."""
-        return None
+        """The service's live copy of `name` so far (read with ReadTaskLog, page by page into a
+        local temp file); None when the service keeps none: the attempt's log is stored, or it
+        is not kept live yet."""
+        task, attempt, stream = _log_address(name)
+        out = tempfile.TemporaryFile()  # noqa: SIM115  # returned to the caller, who closes it
+        offset = 0
+        try:
+            while True:
+                request = asv.ReadTaskLogRequest(task=task, attempt=attempt, stream=stream, offset=offset)
+                reply = self._call("ReadTaskLog", request)
+                if offset == 0 and reply.state != asv.TASK_LOG_STATE_LIVE:
+                    out.close()
+                    return None
+                if not reply.data:
+                    break
+                out.write(reply.data)
+                offset = reply.next_offset
+        except BaseException:
+            out.close()
+            raise
+        out.seek(0)
+        return out
 
     def remove_live(self, name: str) -> None:
-        """Nothing to remove: nothing is kept live through the service."""
+        """Drop the service's live copy of `name` (DeleteLiveTaskLog). Best effort, as on a local
+        disk: a copy left behind is never read once the attempt's log is stored."""
+        task, attempt, stream = _log_address(name)
+        request = asv.DeleteLiveTaskLogRequest(task=task, attempt=attempt, stream=stream)
+        with contextlib.suppress(BraidflowError):
+            self._call("DeleteLiveTaskLog", request)
 
     def sweep_abandoned(self, older_than_s: float) -> int:
         """Delete this machine's staged files older than `older_than_s` (their writers were
@@ -129,6 +162,84 @@ class ServiceBlobStore:
                     part.unlink()
                     removed += 1
         return removed
+
+
+class ServiceLiveLog:
+    """A running attempt's output, appended to the service's live copy of it.
+
+    Written bytes wait in memory until a flush sends them, at most once per
+    LIVE_APPEND_INTERVAL_S unless a whole chunk is waiting (the scheduler flushes about once a
+    second). Each append names its offset, so one that timed out is sent again as it was: the
+    service skips what it holds already.
+    """
+
+    def __init__(self, store: ServiceBlobStore, task: str, attempt: int, stream: LogStream) -> None:
+        """Append to the log of `stream` of attempt `attempt` of task resource `task`."""
+        self._store = store
+        self._task, self._attempt, self._stream = task, attempt, stream
+        self._pending = bytearray()
+        self._offset = 0  # bytes the service acknowledged
+        self._sent_at: float | None = None  # monotonic time of the last append; None: never
+
+    def write(self, data: bytes) -> None:
+        """Keep `data` for the next append."""
+        self._pending += data
+
+    def flush(self) -> None:
+        """Send what waits, unless the last append is too recent and less than a chunk waits.
+
+        Raises:
+            OSError: the service refused the append or cannot be reached (the caller stops
+                keeping the log live; the whole log is still stored when the attempt ends).
+        """
+        if self._sent_at is not None and (
+            not self._pending
+            or (time.monotonic() - self._sent_at < LIVE_APPEND_INTERVAL_S and len(self._pending) < CHUNK)
+        ):
+            return
+        self._send()
+
+    def close(self) -> None:
+        """Send what waits (best effort); the service's copy stays until `remove_live`."""
+        if self._pending:
+            with contextlib.suppress(OSError):
+                self._send()
+
+    def _send(self) -> None:
+        while True:
+            data = bytes(self._pending[:CHUNK])
+            request = asv.AppendTaskLogRequest(
+                task=self._task, attempt=self._attempt, stream=self._stream, offset=self._offset, data=data
+            )
+            self._offset = self._append(request)
+            del self._pending[: len(data)]
+            self._sent_at = time.monotonic()
+            if not self._pending:
+                return
+
+    def _append(self, request: asv.AppendTaskLogRequest) -> int:
+        """Send one append, again once if the service did not answer; the new size of the log."""
+        for retry in (False, True):
+            try:
+                stub = self._store._stub()
+                reply = stub.AppendTaskLog(
+                    request, metadata=self._store.channel.metadata, timeout=APPEND_TIMEOUT_S
+                )
+                return int(reply.size)
+            except grpc.RpcError as error:
+                if not retry and error.code() in (
+                    grpc.StatusCode.UNAVAILABLE,
+                    grpc.StatusCode.DEADLINE_EXCEEDED,
+                ):
+                    continue
+                raise OSError(str(_artifact_error(error, self._store.url))) from None
+        raise AssertionError("unreachable")
+
+
+def _log_address(name: str) -> tuple[str, int, LogStream]:
+    """The task resource name, attempt and LogStream of a live log name. Raises ArtifactError."""
+    pathspec, attempt, stream = ArtifactStore.parse_live_log_name(name)
+    return convert.task_name(pathspec), attempt, _STREAMS[stream]
 
 
 def _artifact_error(error: grpc.RpcError, url: str) -> Exception:
