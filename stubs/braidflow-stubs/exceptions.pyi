@@ -71,6 +71,20 @@ class ArtifactError(BraidflowError):
     pathspec: str
     def __init__(self, message: str, *, artifact: str = '', pathspec: str = '') -> None: ...
 
+class TaskLogError(BraidflowError, ValueError):
+    """An append to a task's live log that does not continue it: it starts past the log's end
+    (`expected_offset` says where the next append must start), or the attempt's log is stored."""
+    reason: ClassVar[str]
+    pathspec: str
+    expected_offset: int | None
+    def __init__(self, message: str, *, pathspec: str = '', expected_offset: int | None = None) -> None: ...
+
+class TooLargeError(BraidflowError, ValueError):
+    """A request is over one of the service's size limits (`limit`, in bytes)."""
+    reason: ClassVar[str]
+    limit: int
+    def __init__(self, message: str, *, limit: int = 0) -> None: ...
+
 class RSerializationError(BraidflowError, ValueError):
     """Bytes handed to the R bridge are not R serialization data, are truncated or malformed."""
     reason: ClassVar[str]
