@@ -12,6 +12,9 @@ import pytest
 
 from braidflow.exceptions import AuthenticationError
 from braidflow.metadata import open_metadata_store
+from braidflow.metadata.base import NewTask
+from braidflow.wire._gen.v1 import artifact_service_pb2 as asv
+from braidflow.wire._gen.v1 import artifact_service_pb2_grpc as asv_grpc
 from braidflow.wire._gen.v1 import metadata_service_pb2 as ms
 from braidflow.wire._gen.v1 import metadata_service_pb2_grpc as ms_grpc
 from servers.grpc_service import free_port, running_service, wait_until_serving
@@ -83,6 +86,34 @@ def test_the_client_reads_the_token_from_the_profile_file(tmp_path, token_servic
     (home / "config.json").write_text('{"BRAIDFLOW_SERVICE_TOKEN": "nope"}')
     with pytest.raises(AuthenticationError, match="BRAIDFLOW_SERVICE_TOKEN"):
         open_metadata_store(token_service.url).list_flows()
+
+
+def test_task_log_calls_without_the_token_are_unauthenticated_and_keep_nothing(
+    tmp_path, token_service, monkeypatch
+):
+    monkeypatch.setenv("BRAIDFLOW_SERVICE_TOKEN", TOKEN)
+    store = open_metadata_store(token_service.url)
+    run = store.create_run("LogFlow", "tester")
+    (task,) = store.create_tasks("LogFlow", run.run_id, [NewTask("start")])
+    store.start_attempt(task.pathspec, 0)
+    store.close()
+    name = "flows/LogFlow/runs/{}/steps/start/tasks/{}".format(*task.pathspec.split("/")[1::2])
+    address = {"task": name, "attempt": 0, "stream": asv.LOG_STREAM_STDOUT}
+    calls = [
+        ("AppendTaskLog", asv.AppendTaskLogRequest(**address, offset=0, data=b"1.0 sneaky\n")),
+        ("ReadTaskLog", asv.ReadTaskLogRequest(**address)),
+        ("DeleteLiveTaskLog", asv.DeleteLiveTaskLogRequest(**address)),
+    ]
+    with grpc.insecure_channel(f"127.0.0.1:{token_service.port}") as channel:
+        stub = asv_grpc.ArtifactServiceStub(channel)
+        for method, request in calls:
+            for metadata in [(), (("authorization", "Bearer wrong"),)]:
+                with pytest.raises(grpc.RpcError) as caught:
+                    getattr(stub, method)(request, metadata=metadata)
+                assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED, method
+        assert not (tmp_path / "svc" / "blobs" / ".live").exists()  # no live log was started
+        token = (("authorization", f"Bearer {TOKEN}"),)
+        assert stub.AppendTaskLog(calls[0][1], metadata=token).size == len(b"1.0 sneaky\n")
 
 
 def test_health_checks_need_no_token(token_service):
