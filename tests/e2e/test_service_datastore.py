@@ -18,18 +18,25 @@ from servers.grpc_service import running_service
 FLOWS = Path(__file__).parent / "flows"
 
 
+def _service_env(tmp_path: Path, url: str) -> dict[str, str]:
+    """The environment of a flow whose metadata and datastore are both the service at `url`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIDFLOW_")}
+    env.update(
+        BRAIDFLOW_USER="tester",
+        BRAIDFLOW_HOME=str(tmp_path / "home"),
+        BRAIDFLOW_ROOT=str(tmp_path / "proj"),
+        BRAIDFLOW_METADATA=f"service@{url}",
+        BRAIDFLOW_DATASTORE=url,
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
 def test_a_flow_stores_artifacts_and_logs_through_the_service(tmp_path, monkeypatch):
     proj = tmp_path / "proj"
     proj.mkdir()
     with running_service(tmp_path / "svc") as service:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIDFLOW_")}
-        env.update(
-            BRAIDFLOW_USER="tester",
-            BRAIDFLOW_HOME=str(tmp_path / "home"),
-            BRAIDFLOW_ROOT=str(proj),
-            BRAIDFLOW_METADATA=f"service@{service.url}",
-            BRAIDFLOW_DATASTORE=service.url,
-        )
+        env = _service_env(tmp_path, service.url)
         for script in ("array_flow.py", "bytes_flow.py"):
             done = subprocess.run(
                 [sys.executable, str(FLOWS / script), "run"],
@@ -78,14 +85,7 @@ def test_a_running_tasks_output_shows_through_the_service_while_it_runs(tmp_path
     proj = tmp_path / "proj"
     proj.mkdir()
     with running_service(tmp_path / "svc") as service:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIDFLOW_")}
-        env.update(
-            BRAIDFLOW_USER="tester",
-            BRAIDFLOW_HOME=str(tmp_path / "home"),
-            BRAIDFLOW_METADATA=f"service@{service.url}",
-            BRAIDFLOW_DATASTORE=service.url,
-            PYTHONUNBUFFERED="1",
-        )
+        env = _service_env(tmp_path, service.url)
         flow = str(FLOWS / "waiting_flow.py")
         proc = subprocess.Popen(
             [sys.executable, flow, "run", "--run-id-file", "id"],
