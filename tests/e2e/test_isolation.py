@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 
@@ -53,8 +54,29 @@ def test_unpicklable_artifact_names_the_artifact(project):
     assert "lock" not in task.data  # nothing half-recorded
 
 
+def _processes_marked(marker: str) -> list[str]:
+    """The command lines of the live processes whose environment holds `marker` (from /proc).
+
+    Every process a flow starts inherits its environment, so this finds what one run left behind
+    without mistaking the flows of other tests on the machine (parallel workers) for it."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            args = (entry / "cmdline").read_bytes()
+        except OSError:  # it ended meanwhile, or is not ours to read
+            continue
+        if marker.encode() in environ.split(b"\0"):
+            found.append(args.replace(b"\0", b" ").decode(errors="replace"))
+    return found
+
+
 def test_ctrl_c_stops_workers_and_marks_the_run_failed(project):
-    proc = project.popen("crash_flow.py", "run", "--run-id-file", "id", MODE="sleep")
+    token = uuid.uuid4().hex
+    marker = f"CRASH_FLOW_TEST={token}"
+    proc = project.popen("crash_flow.py", "run", "--run-id-file", "id", MODE="sleep", CRASH_FLOW_TEST=token)
     deadline = time.time() + 30
     while time.time() < deadline:
         if (project.root / "id").exists():
@@ -65,6 +87,7 @@ def test_ctrl_c_stops_workers_and_marks_the_run_failed(project):
     else:
         pytest.fail("the middle step never started")
     time.sleep(0.5)
+    assert any("crash_flow.py" in args for args in _processes_marked(marker))  # the probe sees the run
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=30)
     assert proc.returncode != 0
@@ -72,10 +95,8 @@ def test_ctrl_c_stops_workers_and_marks_the_run_failed(project):
     assert run.finished and not run.successful
     pid_line = [t for t in run["middle"].tasks()]
     assert pid_line and not pid_line[0].successful
-    # no task process is left behind
-    assert not [
-        p for p in os.popen("ps -eo args").read().splitlines() if "crash_flow.py" in p and "MODE" not in p
-    ]
+    # no process of this run (the scheduler, the zygote, a task) is left behind
+    assert _processes_marked(marker) == []
 
 
 def test_log_lines_are_timestamped_ordered_and_scale(project):
