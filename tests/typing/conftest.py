@@ -8,6 +8,7 @@ pyright with `venvPath`/`venv`, jedi with its `environment`.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -40,19 +41,28 @@ def stubs_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The stubs-only virtualenv's python (`.venv-stubs/bin/python`), built when the stubs changed."""
     marker = STUBS_VENV / f".braidflow-stubs-{stubs_digest()}"
     python = STUBS_VENV / "bin" / "python"
-    if not marker.exists():
-        shutil.rmtree(STUBS_VENV, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(STUBS_VENV)], check=True, timeout=120)
-        # Built from a copy, so the build leaves nothing in the source tree.
-        source = tmp_path_factory.mktemp("stubs-src") / "stubs"
-        shutil.copytree(STUBS, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(source)],
-            check=True,
-            timeout=300,
-        )
-        marker.touch()
+    # Parallel test workers (pytest -n) each ask for it: one builds, the others wait and reuse it.
+    with open(ROOT / ".venv-stubs.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists():
+            _build_stubs_venv(tmp_path_factory)
+            marker.touch()
     return python
+
+
+def _build_stubs_venv(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Make `.venv-stubs/` anew and `pip install ./stubs` into it."""
+    python = STUBS_VENV / "bin" / "python"
+    shutil.rmtree(STUBS_VENV, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(STUBS_VENV)], check=True, timeout=120)
+    # Built from a copy, so the build leaves nothing in the source tree.
+    source = tmp_path_factory.mktemp("stubs-src") / "stubs"
+    shutil.copytree(STUBS, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(source)],
+        check=True,
+        timeout=300,
+    )
 
 
 @dataclass(frozen=True)
