@@ -129,8 +129,13 @@ run: install ## run the Python and the R hello-world flows, then read each one's
 	$(BIN)/python $(HELLO)/read_r_hello.py
 	Rscript $(R_HELLO)/read_python_hello.R
 
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist): most of its time is spent waiting on
+# flow subprocesses, servers and deliberate timeouts, so two workers fit a 2-core machine. Tests
+# marked xdist_group (a costly module-scoped fixture) stay together on one worker (loadgroup).
+# PYTEST_WORKERS=0 runs it in this one process.
+PYTEST_WORKERS ?= 2
 test: install ## run the test suite, then ruff and mypy; fails on the first error
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 

@@ -21,6 +21,9 @@ import braidflow
 from braidflow import Flow, Run
 from braidflow.client.context import CONTEXT
 
+# Its module-scoped fixture is costly: under pytest-xdist, all its tests go to one worker.
+pytestmark = pytest.mark.xdist_group("r-tutorials")
+
 ROOT = Path(__file__).parents[2]
 R_TUTORIALS = ROOT / "r-package" / "inst" / "tutorials"
 PY_TUTORIALS = ROOT / "pycore" / "braidflow" / "tutorials"

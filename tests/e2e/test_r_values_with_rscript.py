@@ -27,6 +27,9 @@ import pytest
 from braidflow.exceptions import RSerializationError
 from braidflow.r_bridge import RObject, from_r_bytes, sexp, to_r_bytes
 
+# Its module-scoped fixture is costly: under pytest-xdist, all its tests go to one worker.
+pytestmark = pytest.mark.xdist_group("r-values")
+
 FROM_R = object()  # the Python value to send back to R is the one decoded from R
 SAME = object()
 

@@ -20,6 +20,9 @@ from pathlib import Path
 import pytest
 from tests.typing.conftest import PYRIGHT, ROOT, STUBS_VENV, Diagnostic, checker_env, run_mypy, run_pyright
 
+# Its module-scoped fixture is costly: under pytest-xdist, all its tests go to one worker.
+pytestmark = pytest.mark.xdist_group("checkers")
+
 SAMPLES = Path(__file__).parent / "samples"
 TUTORIALS = ROOT / "pycore" / "braidflow" / "tutorials"
 MARK = re.compile(r"#\s*error:\s*mypy=(?P<mypy>[\w-]+)\s+pyright=(?P<pyright>\w+)")

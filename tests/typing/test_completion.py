@@ -12,6 +12,9 @@ from jedi.api.environment import Environment
 from tests.typing.conftest import STUBS_VENV, checker_env
 from tests.unit.test_public_api import PUBLIC_NAMES
 
+# Its module-scoped fixture is costly: under pytest-xdist, all its tests go to one worker.
+pytestmark = pytest.mark.xdist_group("completion")
+
 MakeScript = Callable[[str], jedi.Script]
 
 
