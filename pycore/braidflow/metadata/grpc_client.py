@@ -5,8 +5,11 @@ runs the same store code the embedded provider runs, and its errors come back as
 classes (`wire/errors.py`). Round trips are what cost here, so inside `batch()` the writes
 whose result the caller does not use (start/finish an attempt, logs, metadata, heartbeats,
 finishing a run) are queued and sent with the next call that needs an answer, or at the
-block's end, as one Batch RPC: a scheduler loop is one or two round trips, not two per task.
-A queued write that fails raises when the queue is sent (at the latest when the block ends).
+block's end, as one Batch RPC. The Batch sent at a block's end is not waited for: the caller
+goes on (the scheduler waits for its tasks meanwhile) and the store's next call, or `sync()`,
+waits for it first, so calls still reach the service in order. A scheduler loop thus waits
+for at most one round trip (CreateTasks with the queued writes), and a loop that creates no
+task for none. A queued write that fails raises when the store next waits for its Batch.
 
 Calls that are safe to repeat (reads, and writes carrying a `request_id` the server
 de-duplicates) are retried when the service is briefly unreachable.
@@ -53,14 +56,25 @@ PAGE_SIZE = 1000
 _TIMEOUT_S = 300.0
 
 
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """A Batch sent at a block's end whose reply nobody has waited for yet."""
+
+    reply: Any  # the grpc.Future of the call
+    request: ms.BatchRequest  # to send again (its request_id de-duplicates) if it did not arrive
+
+
 class _Queue(threading.local):
-    """This thread's open `batch()` block: its depth and the writes waiting to be sent."""
+    """This thread's open `batch()` block: its depth, the writes waiting to be sent, and the
+    Batch in flight."""
 
     depth = 0
     operations: list[ms.BatchOperation]
+    sent: _Sent | None
 
     def __init__(self) -> None:
         self.operations = []
+        self.sent = None
 
 
 class GrpcMetadataStore:
@@ -104,6 +118,7 @@ class GrpcMetadataStore:
         """Send one write now (after any queued ones), returning its response."""
         if self._queue.depth and self._queue.operations:
             return self._flush(ms.BatchOperation(**{kind: request}))
+        self._settle()
         method = "".join(part.capitalize() for part in kind.split("_"))
         return self._call(method, request, retry=bool(getattr(request, "request_id", "")))
 
@@ -114,8 +129,10 @@ class GrpcMetadataStore:
         else:
             self._write(kind, request)
 
-    def _flush(self, last: ms.BatchOperation | None = None) -> Any:
-        """Send the queued writes (plus `last`) as one Batch; return `last`'s response."""
+    def _flush(self, last: ms.BatchOperation | None = None, *, wait: bool = True) -> Any:
+        """Send the queued writes (plus `last`) as one Batch, after the one in flight; return
+        `last`'s response. With `wait` False, leave the reply to the next `_settle()`."""
+        self._settle()
         operations = self._queue.operations
         if last is not None:
             operations = [*operations, last]
@@ -123,11 +140,13 @@ class GrpcMetadataStore:
             return None
         self._queue.operations = []
         request = ms.BatchRequest(operations=operations, request_id=uuid.uuid4().hex)
+        if not wait:
+            stub = self.channel.stub(ms_grpc.MetadataServiceStub)
+            reply = stub.Batch.future(request, metadata=self.channel.metadata, timeout=_TIMEOUT_S)
+            self._queue.sent = _Sent(reply, request)
+            return None
         results = self._call("Batch", request, retry=True).results
-        first_error: BraidflowError | None = None
-        for result in results[: len(results) - (last is not None)]:
-            if result.WhichOneof("result") == "error" and first_error is None:
-                first_error = _batch_error(result.error)
+        first_error = _first_error(results[: len(results) - (last is not None)])
         if last is not None:
             final = results[-1]
             kind = final.WhichOneof("result")
@@ -140,20 +159,42 @@ class GrpcMetadataStore:
             raise first_error
         return None
 
+    def _settle(self) -> None:
+        """Wait for the Batch in flight, if any; raise the first of its writes that failed."""
+        sent = self._queue.sent
+        if sent is None:
+            return
+        try:
+            # Interrupted here (Ctrl-C), `sent` stays, and the next call waits for it again.
+            results = sent.reply.result().results
+        except grpc.RpcError as error:
+            self._queue.sent = None
+            if error.code() != grpc.StatusCode.UNAVAILABLE:
+                raise wire_errors.from_rpc_error(error, self.url) from None
+            results = self._call("Batch", sent.request, retry=True).results  # de-duplicated by request_id
+        self._queue.sent = None
+        if (failed := _first_error(results)) is not None:
+            raise failed
+
     @contextmanager
     def batch(self) -> Iterator[None]:
         """Queue the block's writes that return nothing, and send them in one Batch RPC with the
-        next call that needs an answer or at the block's end (even if it raises). Blocks nest."""
+        next call that needs an answer or at the block's end (even if it raises), without
+        waiting for the reply there: the next call, or sync(), does. Blocks nest."""
         self._queue.depth += 1
         try:
             yield
         finally:
             self._queue.depth -= 1
             if not self._queue.depth:
-                self._flush()
+                self._flush(wait=False)
+
+    def sync(self) -> None:
+        """Wait until every write made so far is recorded; raise the first that failed."""
+        self._flush()
 
     def close(self) -> None:
-        """Send what is queued and close this process's channel."""
+        """Send what is queued, wait for it, and close this process's channel."""
         self._flush()
         self.channel.close()
 
@@ -346,6 +387,14 @@ def _run_name(flow: str, run_id: str) -> str:
 
 def _batch_error(error: Any) -> BraidflowError:
     return wire_errors.from_parts(error.code, error.message, error.reason, dict(error.metadata))
+
+
+def _first_error(results: Iterable[Any]) -> BraidflowError | None:
+    """The error of the first failed operation among Batch results, if one failed."""
+    for result in results:
+        if result.WhichOneof("result") == "error":
+            return _batch_error(result.error)
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -178,6 +178,9 @@ class SqlMetadataStore:
     def _write(self) -> AbstractContextManager[Transaction]:
         return self._transaction(self._dialect.begin_write)
 
+    def sync(self) -> None:
+        """Nothing to wait for: every write is committed when its call or its batch() ends."""
+
     def close(self) -> None:
         """Close this process's connections; the store reopens them if used again."""
         self._pool.close()

@@ -250,6 +250,8 @@ class ForkLauncher:
                 child.stderr.flush_live()
 
     def _remove_live_logs(self) -> None:
+        if self._stored_live_logs:  # their finish_attempt (with the log keys) is recorded first
+            self._binding.metadata.sync()
         for name in self._stored_live_logs:
             self._binding.artifacts.blobs.remove_live(name)
         self._stored_live_logs.clear()
@@ -378,7 +380,7 @@ class ForkLauncher:
         result = with_task_events(self._binding, child.inputs, child.attempt, result)
         result = dataclasses.replace(result, stdout_key=keys[0], stderr_key=keys[1])
         md.finish_attempt(child.pathspec, child.attempt, result)  # one transaction, logs included
-        # Removed once the scheduler's batch holding finish_attempt is committed (next loop):
+        # Removed next loop, once the finish_attempt holding the log keys is recorded (sync()):
         # until then a reader finds no log key, and must still find the live file.
         self._stored_live_logs.extend(c.live_name for c in (stdout, stderr) if c.live_name is not None)
         return TaskExit(child.pathspec, child.attempt, returncode, result)

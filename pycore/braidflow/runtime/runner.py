@@ -253,6 +253,7 @@ def _record_end(md: MetadataStore, run: RunRecord, *, succeeded: bool) -> None:
         if not succeeded:
             md.settle_unfinished_tasks(run.flow, run.run_id)
         md.finish_run(run.flow, run.run_id, RunStatus.SUCCEEDED if succeeded else RunStatus.FAILED)
+    md.sync()  # recorded before the run is reported as ended
 
 
 def _origin_run(binding: FlowBinding, origin_run_id: str | None) -> RunRecord:

@@ -192,7 +192,11 @@ class MetadataStore(Protocol):
 
         The service provider makes it one round trip instead: writes that return nothing are
         queued and sent, as one Batch RPC run in one transaction, with the next call that needs
-        an answer or at the block's end; a queued write that failed raises then (its own effect
-        undone, the others kept), and what was sent is visible to others at once.
+        an answer or at the block's end. The Batch sent at the block's end is not waited for:
+        the store's next call waits for it first, as sync() does; a queued write that failed
+        raises then (its own effect undone, the others kept).
         """
+    def sync(self) -> None:
+        """Wait until every write made so far is recorded (visible to others); raise the first
+        that failed. A no-op where the end of batch() already waits (the SQL stores)."""
     def close(self) -> None: ...
