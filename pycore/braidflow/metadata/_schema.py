@@ -116,10 +116,39 @@ def migrations(dialect: Dialect) -> tuple[tuple[str, ...], ...]:
         ),
         # 2: small artifacts stored inline, next to their index row.
         (f"ALTER TABLE artifacts ADD COLUMN payload {dialect.bytes_column}",),
+        # 3: the run change log (`_changes`), filled with what the runs already recorded, in
+        # the order of the times they recorded.
+        (
+            f"""CREATE TABLE run_events (
+                seq {dialect.identity_column},
+                flow TEXT NOT NULL,
+                run_id INTEGER NOT NULL,
+                task_id INTEGER,
+                step TEXT,
+                state TEXT NOT NULL,
+                attempt INTEGER NOT NULL,
+                at DOUBLE PRECISION NOT NULL)""",
+            "CREATE INDEX run_events_by_run ON run_events (flow, run_id, seq)",
+            """INSERT INTO run_events (flow, run_id, task_id, step, state, attempt, at)
+            SELECT flow, run_id, task_id, step, state, attempt, at FROM (
+                SELECT flow, run_id, CAST(NULL AS INTEGER) AS task_id, CAST(NULL AS TEXT) AS step,
+                    'running' AS state, 0 AS attempt, created_at AS at, 0 AS kind FROM runs
+                UNION ALL SELECT flow, run_id, task_id, step, 'pending', 0, created_at, 0 FROM tasks
+                UNION ALL SELECT a.flow, a.run_id, a.task_id, t.step, 'running', a.attempt, a.started_at, 1
+                    FROM attempts a JOIN tasks t
+                    ON t.flow = a.flow AND t.run_id = a.run_id AND t.task_id = a.task_id
+                UNION ALL SELECT a.flow, a.run_id, a.task_id, t.step, a.status, a.attempt, a.finished_at, 2
+                    FROM attempts a JOIN tasks t
+                    ON t.flow = a.flow AND t.run_id = a.run_id AND t.task_id = a.task_id
+                    WHERE a.finished_at IS NOT NULL
+                UNION ALL SELECT flow, run_id, NULL, NULL, status, 0, finished_at, 3 FROM runs
+                    WHERE status <> 'running' AND finished_at IS NOT NULL
+            ) recorded ORDER BY at, kind, flow, run_id, task_id, attempt""",
+        ),
     )
 
 
-SCHEMA_VERSION = 2  # == len(migrations(...)); a test pins it
+SCHEMA_VERSION = 3  # == len(migrations(...)); a test pins it
 
 
 def stored_version(cursor: DBCursor, dialect: Dialect) -> int:

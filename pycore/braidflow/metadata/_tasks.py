@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from braidflow.exceptions import NotFoundError
 from braidflow.metadata import _codec as codec
+from braidflow.metadata._changes import clone_changed, tasks_changed
 from braidflow.metadata._transaction import TASK_KEY, Transaction, raise_if_missing
 from braidflow.metadata.base import MetadataEvent, NewTask, TaskRecord, TaskStatus
 
@@ -94,6 +95,8 @@ def insert_tasks(
         for offset, task in enumerate(tasks)
     ]
     tx.many(INSERT_TASK, [task_row(record) for record in records])
+    pending = [(first + offset, task.step, TaskStatus.PENDING, 0) for offset, task in enumerate(tasks)]
+    tasks_changed(tx, flow, number, pending, now)
     return records
 
 
@@ -151,6 +154,7 @@ def clone_into(
     tx.run(_COPY_ATTEMPTS, copy)
     tx.run(_COPY_ARTIFACTS, copy)
     tx.run(_COPY_EVENTS, (*copy, ORIGIN_RUN_EVENT, ORIGIN_TASK_EVENT))
+    clone_changed(tx, flow, int(run_id), task_id, new.step, now)
     tx.many(
         INSERT_EVENT,
         [

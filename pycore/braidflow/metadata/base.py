@@ -12,7 +12,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 # Defined with the errors, where the client's public API (`Task.exception`) can name it.
 from braidflow.exceptions import ExceptionInfo as ExceptionInfo
@@ -179,6 +179,31 @@ class TaskResult:
     extra: dict[str, str] = field(default_factory=dict)
     stdout_key: str | None = None  # blob keys of the captured logs, when known at the end
     stderr_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunChange:
+    """One recorded state change of a run or of one of its tasks (the events stream's unit)."""
+
+    seq: int  # position in the store's change log; later changes have larger numbers
+    time: float
+    pathspec: str  # the run's, or the task's
+    state: str  # a RunStatus value for the run, a TaskStatus value for a task
+    attempt: int | None = None  # for a task
+
+
+@runtime_checkable
+class RunChangeFeed(Protocol):
+    """A store that logs state changes in order and lets followers of a run read them."""
+
+    def run_changes(self, flow: str, run_id: str, after: int = 0, limit: int = 1000) -> list[RunChange]:
+        """The run's changes with seq > `after`, oldest first, at most `limit`. Raises NotFoundError."""
+        ...
+
+    def wait_for_write(self, seen: int, timeout_s: float) -> int:
+        """Block until this process commits a write after the one counted as `seen` (-1: do not
+        block) or `timeout_s` passes; return the count to pass next time."""
+        ...
 
 
 class MetadataStore(Protocol):

@@ -18,6 +18,7 @@ from typing import Any
 
 from braidflow.exceptions import CommandError, InvalidPathspecError, TagError
 from braidflow.metadata import _codec as codec
+from braidflow.metadata._changes import WriteSignal, read_changes, run_changed, tasks_changed
 from braidflow.metadata._connections import ConnectionPool, DBConnection
 from braidflow.metadata._dialect import Dialect
 from braidflow.metadata._schema import ensure_schema
@@ -28,6 +29,7 @@ from braidflow.metadata.base import (
     AttemptRecord,
     MetadataEvent,
     NewTask,
+    RunChange,
     RunRecord,
     RunStatus,
     StepRecord,
@@ -101,6 +103,7 @@ class SqlMetadataStore:
         self._location = location or url
         self._pool: ConnectionPool[DBConnection] = ConnectionPool(self._open)
         self._batch = _BatchState()
+        self._writes = WriteSignal()
 
     # connections and transactions ---------------------------------------------------------
     def _open(self) -> DBConnection:
@@ -126,6 +129,7 @@ class SqlMetadataStore:
             cursor, self._batch.active, self._batch.cursor = self._batch.cursor, False, None
             if cursor is not None:
                 cursor.execute("COMMIT")
+                self._writes.bump()
 
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[Transaction]:
@@ -140,6 +144,8 @@ class SqlMetadataStore:
             cursor.execute("ROLLBACK")
             raise
         cursor.execute("COMMIT")
+        if begin == self._dialect.begin_write:
+            self._writes.bump()
 
     def _begin(self, begin: str) -> Any:
         """A cursor in a new transaction. A connection whose session was lost while it sat idle
@@ -178,6 +184,23 @@ class SqlMetadataStore:
     def _write(self) -> AbstractContextManager[Transaction]:
         return self._transaction(self._dialect.begin_write)
 
+    def wait_for_write(self, seen: int, timeout_s: float) -> int:
+        """Block until this process commits a write after the one counted as `seen` (-1: do not
+        block) or `timeout_s` passes; return the count to pass next time."""
+        return self._writes.wait(seen, timeout_s)
+
+    def run_changes(self, flow: str, run_id: str, after: int = 0, limit: int = 1000) -> list[RunChange]:
+        """The run's state changes with seq > `after`, oldest first, at most `limit`.
+
+        Raises:
+            NotFoundError: the flow or run does not exist.
+        """
+        with self._read() as tx:
+            changes = read_changes(tx, flow, codec.parse_id(run_id) or 0, after, limit)
+            if not changes:
+                self._run_in(tx, flow, run_id)
+        return changes
+
     def sync(self) -> None:
         """Nothing to wait for: every write is committed when its call or its batch() ends."""
 
@@ -209,6 +232,7 @@ class SqlMetadataStore:
                 "datastore_url) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (flow, run_id, user, RunStatus.RUNNING.value, now, origin_run_id, datastore_url),
             )
+            run_changed(tx, flow, run_id, RunStatus.RUNNING, now)
             tx.many(
                 "INSERT INTO run_tags (flow, run_id, tag, is_system) VALUES (?, ?, ?, ?)",
                 [(flow, run_id, tag, 1) for tag in system] + [(flow, run_id, tag, 0) for tag in users],
@@ -273,13 +297,15 @@ class SqlMetadataStore:
         if status not in (RunStatus.SUCCEEDED, RunStatus.FAILED):
             raise CommandError(f"a run finishes as SUCCEEDED or FAILED, not {status}")
         number = codec.parse_id(run_id)
+        now = time.time()
         with self._write() as tx:
             done = tx.run(
                 "UPDATE runs SET status = ?, finished_at = ? WHERE flow = ? AND run_id = ?",
-                (status.value, time.time(), flow, number),
+                (status.value, now, flow, number),
             )
             if not done:
                 raise_if_missing(tx, flow, run_id)
+            run_changed(tx, flow, number or 0, status, now)
 
     def heartbeat(self, flow: str, run_id: str, task_pathspecs: Iterable[str] = ()) -> None:
         """Refresh the heartbeat of the run and of those given tasks that are running.
@@ -449,6 +475,7 @@ class SqlMetadataStore:
                 self._dialect.upsert("attempts", (*columns, *reset[2:]), columns[:4], reset),
                 (*key[:3], attempt, TaskStatus.RUNNING.value, now, None, None, None, None),
             )
+            tasks_changed(tx, key[0], key[1], [(key[2], key[3], TaskStatus.RUNNING, attempt)], now)
         return AttemptRecord(pathspec, attempt, TaskStatus.RUNNING, now, None)
 
     def finish_attempt(self, pathspec: str, attempt: int, result: TaskResult) -> None:
@@ -487,6 +514,7 @@ class SqlMetadataStore:
                 ],
             )
             tx.many(INSERT_EVENT, [event_row(ids, event, now) for event in result.metadata])
+            tasks_changed(tx, key[0], key[1], [(key[2], key[3], result.status, attempt)], now)
             if result.final:
                 tx.run(
                     "UPDATE tasks SET status = ?, finished_at = ?, next_steps = ?, num_splits = ? "

@@ -33,9 +33,9 @@ from grpc_reflection.v1alpha import reflection
 
 from braidflow.datastore import open_blob_store
 from braidflow.datastore.base import BlobStore
-from braidflow.exceptions import BraidflowError, CommandError
+from braidflow.exceptions import BraidflowError, CommandError, ConfigError
 from braidflow.metadata import open_metadata_store
-from braidflow.metadata.base import MetadataStore
+from braidflow.metadata.base import MetadataStore, RunChangeFeed
 from braidflow.service.auth import CallLog, ServiceInterceptor
 from braidflow.service.handlers import artifacts, events
 from braidflow.service.handlers import metadata as md_handlers
@@ -103,7 +103,11 @@ class Service:
     """The stores and the handlers bound to them, as grpc generic handlers."""
 
     def __init__(self, store: MetadataStore, blobs: BlobStore) -> None:
-        self.store: MetadataStore = store
+        if not isinstance(store, RunChangeFeed):
+            raise ConfigError(
+                f"metadata store {store.url!r} keeps no change log; serve a sqlite:// or postgresql:// one"
+            )
+        self.store: events.FeedStore = store
         self.blobs: BlobStore = blobs
         self.logs: TaskLogs = TaskLogs(store, blobs)
         self.replies: ReplyCache = ReplyCache()

@@ -135,6 +135,23 @@ class TaskResult:
     stdout_key: str | None = ...
     stderr_key: str | None = ...
 
+@dataclass(frozen=True, slots=True)
+class RunChange:
+    """One recorded state change of a run or of one of its tasks (the events stream's unit)."""
+    seq: int
+    time: float
+    pathspec: str
+    state: str
+    attempt: int | None = ...
+
+class RunChangeFeed(Protocol):
+    """A store that logs state changes in order and lets followers of a run read them."""
+    def run_changes(self, flow: str, run_id: str, after: int = 0, limit: int = 1000) -> list[RunChange]:
+        """The run's changes with seq > `after`, oldest first, at most `limit`. Raises NotFoundError."""
+    def wait_for_write(self, seen: int, timeout_s: float) -> int:
+        """Block until this process commits a write after the one counted as `seen` (-1: do not
+        block) or `timeout_s` passes; return the count to pass next time."""
+
 class MetadataStore(Protocol):
     """Records flows, runs, steps, tasks and attempts; safe across processes."""
     url: str

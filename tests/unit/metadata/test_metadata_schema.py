@@ -24,7 +24,17 @@ from braidflow.metadata.base import ArtifactRecord, NewTask, RunStatus, TaskResu
 
 RawSql = Callable[..., list[tuple[Any, ...]]]  # the raw_sql fixture
 DATA = Path(__file__).parent / "data"
-TABLES = ("flows", "runs", "run_tags", "steps", "tasks", "attempts", "artifacts", "task_metadata")
+TABLES = (
+    "flows",
+    "runs",
+    "run_tags",
+    "steps",
+    "tasks",
+    "attempts",
+    "artifacts",
+    "task_metadata",
+    "run_events",
+)
 
 
 def _snapshot(raw_sql: RawSql) -> dict[str, list[tuple[object, ...]]]:
@@ -86,8 +96,9 @@ def test_a_database_at_schema_version_1_is_upgraded_and_keeps_its_records(
     artifact = ArtifactRecord("x", "ab" * 32, 10, "pickle5/v1", 100.0)
     store.finish_attempt(old.pathspec, 0, TaskResult(TaskStatus.SUCCEEDED, artifacts=[artifact]))
     store.close()
-    # back to what version 1 was: no inline artifact payloads
+    # back to what version 1 was: no inline artifact payloads, no change log
     raw_sql("ALTER TABLE artifacts DROP COLUMN payload")
+    raw_sql("DROP TABLE run_events")
     raw_sql("DELETE FROM schema_version WHERE version > 1")
 
     store = open_metadata_store(store_url)
@@ -156,6 +167,16 @@ def test_a_sqlite_store_of_a_released_layout_opens_upgraded_with_its_records(
     # version 1 had no inline payloads; version 2's survives
     expected = None if dump == "sqlite-v1.sql" else b"abc"
     assert [a.payload for a in store.list_artifacts(end.pathspec)] == [expected]
+    # the change log is filled from what the run recorded, in the order it recorded it
+    changes = [(c.pathspec, c.state, c.attempt) for c in store.run_changes("HelloFlow", "1")]  # type: ignore[attr-defined]
+    assert changes[0] == ("HelloFlow/1", "running", None)
+    assert changes[-1] == ("HelloFlow/1", "succeeded", None)
+    for task in (start, end):
+        assert [c[1:] for c in changes if c[0] == task.pathspec] == [
+            ("pending", 0),
+            ("running", 0),
+            ("succeeded", 0),
+        ]
 
     assert store.create_run("HelloFlow", "bob").run_id == "2"
     (task,) = store.create_tasks("HelloFlow", "2", [NewTask("start")])

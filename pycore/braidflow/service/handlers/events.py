@@ -1,105 +1,89 @@
-"""EventService: the state changes of one run, derived from the store and streamed as they come.
+"""EventService: the state changes of one run, read from the store's change log as they come.
 
-Each change (the run created or ended, a task created, an attempt started or finished) has a
-time, a subject and a state; ordered by (time, subject, kind), they form the run's feed. The
-cursor is the last event's position in that order, so a client that reconnects with it gets
-exactly the events after it. The handler re-reads the run every POLL_S until it has ended.
+The store appends each change (the run created or ended, a task created, an attempt started or
+finished) to its change log in the transaction that makes it (`metadata/_changes.py`); the
+cursor is a change's position in that log, so a client that reconnects with it gets exactly the
+changes after it. A stream reads only the rows after its cursor; it waits for the next write
+this server commits (woken at once) or POLL_S (changes other processes write to the same
+database), and ends once it has sent the run's end.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import Protocol
 
 from braidflow.exceptions import CommandError
-from braidflow.metadata.base import MetadataStore, RunStatus, TaskStatus
+from braidflow.metadata.base import MetadataStore, RunChange, RunChangeFeed, RunStatus, TaskStatus
 from braidflow.pathspec import from_resource_name
 from braidflow.wire import convert
 from braidflow.wire._gen.v1 import event_service_pb2 as ev
 
-POLL_S = 0.2
+POLL_S = 0.5  # for changes written by other processes; this server's own wake streams at once
+PAGE = 500  # changes read per query
+_ENDED = {RunStatus.SUCCEEDED.value, RunStatus.FAILED.value}
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class Change:
-    """One state change; the order of the fields is the order of the feed."""
-
-    time: float
-    subject: str
-    kind: int  # breaks ties: created < started < finished
-    state: str
-    attempt: int = 0
+class FeedStore(MetadataStore, RunChangeFeed, Protocol):
+    """A metadata store with a change log: what the events service is served from."""
 
 
-def changes(store: MetadataStore, flow: str, run_id: str) -> tuple[list[Change], bool]:
-    """Every change of the run so far, in feed order, and whether the run has ended."""
-    run = store.get_run(flow, run_id)
-    name = f"flows/{flow}/runs/{run_id}"
-    found = [Change(run.created_at, name, 0, RunStatus.RUNNING.value)]
-    for task in store.list_tasks(flow, run_id):
-        subject = convert.task_name(task.pathspec)
-        found.append(Change(task.created_at, subject, 0, TaskStatus.PENDING.value))
-        if task.attempt >= 0:
-            for attempt in store.list_attempts(task.pathspec):
-                found.append(
-                    Change(attempt.started_at, subject, 1, TaskStatus.RUNNING.value, attempt.attempt)
-                )
-                if attempt.finished_at is not None:
-                    found.append(
-                        Change(attempt.finished_at, subject, 2, attempt.status.value, attempt.attempt)
-                    )
-    ended = run.status is not RunStatus.RUNNING and run.finished_at is not None
-    if ended and run.finished_at is not None:
-        found.append(Change(run.finished_at, name, 3, run.status.value))
-    return sorted(found), ended
-
-
-def encode_cursor(change: Change) -> str:
+def encode_cursor(change: RunChange) -> str:
     """The opaque cursor of a change."""
-    data = [change.time, change.subject, change.kind, change.attempt]
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
+    return base64.urlsafe_b64encode(json.dumps({"seq": change.seq}).encode()).decode()
 
 
-def decode_cursor(cursor: str) -> tuple[float, str, int, int] | None:
-    """The position a cursor names (None for the empty cursor). Raises CommandError."""
+def decode_cursor(cursor: str) -> int:
+    """The change-log position a cursor names (0 for the empty cursor). Raises CommandError."""
     if not cursor:
-        return None
+        return 0
     try:
-        time_, subject, kind, attempt = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return float(time_), str(subject), int(kind), int(attempt)
-    except (ValueError, TypeError) as exc:
-        raise CommandError(f"cursor {cursor!r} is not a cursor this service issued") from exc
+        seq = json.loads(base64.urlsafe_b64decode(cursor.encode()))["seq"]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CommandError(
+            f"cursor {cursor!r} is not a cursor this service issued; start again with an empty cursor"
+        ) from exc
+    if not isinstance(seq, int) or seq < 0:
+        raise CommandError(f"cursor {cursor!r} is not a cursor this service issued")
+    return seq
 
 
 def stream_run_events(
-    store: MetadataStore, req: ev.StreamRunEventsRequest, active: Callable[[], bool]
+    store: FeedStore, req: ev.StreamRunEventsRequest, active: Callable[[], bool]
 ) -> Iterator[ev.StreamRunEventsResponse]:
     """StreamRunEvents: send changes after the cursor until the run has ended (or `active` fails)."""
     flow, run_id = from_resource_name(req.name, level="run").split("/")
     after = decode_cursor(req.cursor)
-    store.get_run(flow, run_id)  # NotFoundError before the stream starts
-    while active():
-        found, ended = changes(store, flow, run_id)
+    run_pathspec = f"{flow}/{run_id}"
+    ended = False
+    while True:
+        writes = store.wait_for_write(-1, 0.0)  # counted before the read, so no write is missed
+        found = store.run_changes(flow, run_id, after, PAGE)  # NotFoundError before the stream starts
         for change in found:
-            position = (change.time, change.subject, change.kind, change.attempt)
-            if after is not None and position <= after:
-                continue
-            after = position
+            after = change.seq
             yield _event(change)
-        if ended:
+            if change.pathspec == run_pathspec and change.state in _ENDED:
+                return
+        if found:
+            continue
+        if ended or not active():  # a cursor past the run's end: nothing more will come
             return
-        time.sleep(POLL_S)
+        # The end is logged with the run's status: an ended run gets one last read.
+        ended = store.get_run(flow, run_id).status is not RunStatus.RUNNING
+        if not ended:
+            store.wait_for_write(writes, POLL_S)
 
 
-def _event(change: Change) -> ev.StreamRunEventsResponse:
-    msg = ev.StreamRunEventsResponse(cursor=encode_cursor(change), subject=change.subject)
+def _event(change: RunChange) -> ev.StreamRunEventsResponse:
+    msg = ev.StreamRunEventsResponse(cursor=encode_cursor(change))
     convert.set_time(msg.time, change.time)
-    if "/tasks/" in change.subject:
+    if change.attempt is None:
+        msg.subject = f"flows/{change.pathspec.replace('/', '/runs/', 1)}"
+        msg.run_state = convert.RUN_STATES[RunStatus(change.state)]
+    else:
+        msg.subject = convert.task_name(change.pathspec)
         msg.task_state = convert.TASK_STATES[TaskStatus(change.state)]
         msg.attempt = change.attempt
-    else:
-        msg.run_state = convert.RUN_STATES[RunStatus(change.state)]
     return msg
