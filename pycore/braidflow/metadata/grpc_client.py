@@ -5,9 +5,10 @@ runs the same store code the embedded provider runs, and its errors come back as
 classes (`wire/errors.py`). Round trips are what cost here, so inside `batch()` the writes
 whose result the caller does not use (start/finish an attempt, logs, metadata, heartbeats,
 finishing a run) are queued and sent with the next call that needs an answer, or at the
-block's end, as one Batch RPC. The Batch sent at a block's end is not waited for: the caller
-goes on (the scheduler waits for its tasks meanwhile) and the store's next call, or `sync()`,
-waits for it first, so calls still reach the service in order. A scheduler loop thus waits
+block's end, as one Batch RPC. The Batch sent at a block's end is not waited for: a thread of
+the store's sends it while the caller goes on (the scheduler waits for its tasks meanwhile),
+and the store's next call, or `sync()`, waits for it first, so calls still reach the service in
+order. A scheduler loop thus waits
 for at most one round trip (CreateTasks with the queued writes), and a loop that creates no
 task for none. A queued write that fails raises when the store next waits for its Batch.
 
@@ -17,10 +18,12 @@ de-duplicates) are retried when the service is briefly unreachable.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -56,21 +59,14 @@ PAGE_SIZE = 1000
 _TIMEOUT_S = 300.0
 
 
-@dataclass(frozen=True, slots=True)
-class _Sent:
-    """A Batch sent at a block's end whose reply nobody has waited for yet."""
-
-    reply: Any  # the grpc.Future of the call
-    request: ms.BatchRequest  # to send again (its request_id de-duplicates) if it did not arrive
-
-
 class _Queue(threading.local):
     """This thread's open `batch()` block: its depth, the writes waiting to be sent, and the
     Batch in flight."""
 
     depth = 0
     operations: list[ms.BatchOperation]
-    sent: _Sent | None
+    # The reply of the Batch sent at a block's end, not waited for yet, and the sending process.
+    sent: tuple[int, Future[Any]] | None
 
     def __init__(self) -> None:
         self.operations = []
@@ -90,6 +86,9 @@ class GrpcMetadataStore:
         self.channel: ServiceChannel = ServiceChannel(parts)
         self.url: str = self.channel.url
         self._queue = _Queue()
+        # One thread per process sends the Batches not waited for (a grpc future would start a
+        # thread per call); created on first use, again in a forked child.
+        self._sender: tuple[int, ThreadPoolExecutor] | None = None
 
     @classmethod
     def from_url(cls, parts: SplitResult) -> GrpcMetadataStore:
@@ -141,9 +140,7 @@ class GrpcMetadataStore:
         self._queue.operations = []
         request = ms.BatchRequest(operations=operations, request_id=uuid.uuid4().hex)
         if not wait:
-            stub = self.channel.stub(ms_grpc.MetadataServiceStub)
-            reply = stub.Batch.future(request, metadata=self.channel.metadata, timeout=_TIMEOUT_S)
-            self._queue.sent = _Sent(reply, request)
+            self._queue.sent = (os.getpid(), self._sending().submit(self._call, "Batch", request, retry=True))
             return None
         results = self._call("Batch", request, retry=True).results
         first_error = _first_error(results[: len(results) - (last is not None)])
@@ -159,20 +156,25 @@ class GrpcMetadataStore:
             raise first_error
         return None
 
+    def _sending(self) -> ThreadPoolExecutor:
+        if self._sender is None or self._sender[0] != os.getpid():
+            self._sender = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="braidflow-batch"))
+        return self._sender[1]
+
     def _settle(self) -> None:
         """Wait for the Batch in flight, if any; raise the first of its writes that failed."""
-        sent = self._queue.sent
-        if sent is None:
+        if self._queue.sent is None:
+            return
+        pid, sent = self._queue.sent
+        if pid != os.getpid():  # a forked child: the parent waits for its own
+            self._queue.sent = None
             return
         try:
             # Interrupted here (Ctrl-C), `sent` stays, and the next call waits for it again.
-            results = sent.reply.result().results
-        except grpc.RpcError as error:
-            self._queue.sent = None
-            if error.code() != grpc.StatusCode.UNAVAILABLE:
-                raise wire_errors.from_rpc_error(error, self.url) from None
-            results = self._call("Batch", sent.request, retry=True).results  # de-duplicated by request_id
-        self._queue.sent = None
+            results = sent.result().results
+        finally:
+            if sent.done():
+                self._queue.sent = None
         if (failed := _first_error(results)) is not None:
             raise failed
 
