@@ -24,7 +24,7 @@ import pytest
 from servers.grpc_service import running_service
 
 # Fixtures that start real servers, one module each (tests/ itself is on sys.path).
-pytest_plugins = ["servers.postgres", "servers.moto_s3"]
+pytest_plugins = ["servers.postgres", "servers.moto_s3", "servers.dask_cluster"]
 
 FLOWS = Path(__file__).parent / "e2e" / "flows"
 
@@ -81,6 +81,23 @@ def _s3_datastore(request: pytest.FixtureRequest, tmp: Path) -> Iterator[Backend
     )
 
 
+@contextmanager
+def _dask(request: pytest.FixtureRequest, tmp: Path) -> Iterator[Backend]:
+    """Steps sent to the session's Dask cluster, metadata on a service, artifacts on S3: the
+    stores a cluster's workers can reach (tests/e2e/test_dask.py)."""
+    cluster, server = request.getfixturevalue("dask_cluster"), request.getfixturevalue("moto_s3")
+    bucket = request.getfixturevalue("s3_bucket")
+    with running_service(tmp / "service") as service:
+        backend = _through(service.url)
+        backend.env.update(
+            server.env(),
+            BRAIDFLOW_DATASTORE=f"s3://{bucket}/bf",
+            BRAIDFLOW_CACHE_DIR=str(tmp / "s3-cache"),
+            BRAIDFLOW_DASK_SCHEDULER=cluster.address,
+        )
+        yield backend
+
+
 # name -> a context manager giving the Backend (it may use other fixtures through `request`);
 # one entry per configuration of the matrix.
 BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], AbstractContextManager[Backend]]] = {
@@ -89,11 +106,14 @@ BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], AbstractContextManag
     "postgresql": _postgresql,
     "service-postgresql": _service_over_postgresql,
     "s3": _s3_datastore,
+    "dask": _dask,
 }
 # Entries that run only for tests marked metadata_backends(..., "postgresql"), to bound the time.
 POSTGRESQL_ONLY = {"postgresql", "service-postgresql"}
+# Entries that run only for tests that name them in @pytest.mark.backends(...).
+ON_REQUEST = {"dask"}
 # Entries whose artifacts are not in the project's local datastore (see the `datastores` marker).
-S3_DATASTORE = {"s3"}
+S3_DATASTORE = {"s3", "dask"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -125,6 +145,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         only = item.get_closest_marker("backends")
         wanted = item.get_closest_marker("metadata_backends")
         skip = only is not None and backend is not None and backend not in only.args
+        if "project" in params and backend in ON_REQUEST:
+            skip = skip or only is None or backend not in only.args
         if "project" in params and backend in POSTGRESQL_ONLY:
             skip = skip or wanted is None or "postgresql" not in wanted.args
         stores = item.get_closest_marker("datastores")

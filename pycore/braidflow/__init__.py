@@ -24,7 +24,7 @@ from braidflow.client import (
     metadata,
     namespace,
 )
-from braidflow.decorators import catch, environment, resources, retry, timeout, user_step_decorator
+from braidflow.decorators import catch, dask, environment, resources, retry, timeout, user_step_decorator
 from braidflow.flow.current import current
 from braidflow.flow.parameter import IncludeFile, JSONType, Parameter, ParameterContext
 from braidflow.flow.spec import FlowSpec, Inputs
@@ -48,6 +48,7 @@ __all__ = [
     "Task",
     "catch",
     "current",
+    "dask",
     "default_namespace",
     "environment",
     "get_metadata",

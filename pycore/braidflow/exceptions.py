@@ -24,6 +24,7 @@
     ├── DecoratorError                  a user step decorator misbehaved
     ├── TagError(ValueError)            removing a system tag, an invalid tag
     ├── ForkServerDied(RuntimeError)    the process that starts tasks is gone; the run stops
+    ├── ClusterError(ConnectionError)   the Dask scheduler cannot be reached; no run is recorded
     ├── ServiceError                    the braidflow service is unreachable or failed a call
     │   └── AuthenticationError         the service refused the token (or none was sent)
     └── ExternalCommandFailed           a subprocess the user asked for failed
@@ -268,6 +269,19 @@ class ForkServerDied(BraidflowError, RuntimeError):
     """
 
     reason = "UNAVAILABLE"
+
+
+class ClusterError(BraidflowError, ConnectionError):
+    """The Dask scheduler a run sends steps to cannot be reached (or `distributed` is missing).
+
+    Raised before the run is recorded, so nothing is left behind; `scheduler` names the address.
+    """
+
+    reason = "UNAVAILABLE"
+
+    def __init__(self, message: str, *, scheduler: str = "") -> None:
+        super().__init__(message)
+        self.scheduler: str = scheduler
 
 
 class ServiceError(BraidflowError):

@@ -15,6 +15,8 @@ Overrides, each an environment variable or a key of the same name in the profile
 - `BRAIDFLOW_SERVICE_TOKEN`: the token a `service@grpc://` provider sends to the service.
 - `BRAIDFLOW_SERVICE_CA`: PEM file of the CA that signed a `grpcs://` service's certificate
   (default: the system's roots).
+- `BRAIDFLOW_DASK_SCHEDULER`: the Dask scheduler (`tcp://host:8786`) that `run --with dask`
+  and `@dask` steps are sent to.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ KEYS = (
     "BRAIDFLOW_USER",
     "BRAIDFLOW_SERVICE_TOKEN",
     "BRAIDFLOW_SERVICE_CA",
+    "BRAIDFLOW_DASK_SCHEDULER",
 )
 
 
@@ -49,6 +52,7 @@ class Settings:
     profile: str | None = None
     service_token: str | None = None
     service_ca: str | None = None
+    dask_scheduler: str | None = None
 
     @classmethod
     def resolve(cls, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
@@ -66,6 +70,7 @@ class Settings:
             profile=env.get("BRAIDFLOW_PROFILE") or None,
             service_token=values.get("BRAIDFLOW_SERVICE_TOKEN") or None,
             service_ca=values.get("BRAIDFLOW_SERVICE_CA") or None,
+            dask_scheduler=values.get("BRAIDFLOW_DASK_SCHEDULER") or None,
         )
 
 

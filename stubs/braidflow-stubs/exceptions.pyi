@@ -145,6 +145,15 @@ class ForkServerDied(BraidflowError, RuntimeError):
     """
     reason: ClassVar[str]
 
+class ClusterError(BraidflowError, ConnectionError):
+    """The Dask scheduler a run sends steps to cannot be reached (or `distributed` is missing).
+
+    Raised before the run is recorded, so nothing is left behind; `scheduler` names the address.
+    """
+    reason: ClassVar[str]
+    scheduler: str
+    def __init__(self, message: str, *, scheduler: str = '') -> None: ...
+
 class ServiceError(BraidflowError):
     """The braidflow service cannot be reached, or refused or failed a call for a reason that
     is not one of the errors above (its gRPC status code is in `code`)."""

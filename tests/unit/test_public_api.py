@@ -30,6 +30,7 @@ PUBLIC_NAMES = [
     "Task",
     "catch",
     "current",
+    "dask",
     "default_namespace",
     "environment",
     "get_metadata",

@@ -6,15 +6,16 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
-from braidflow.decorators.base import DecoratorSpec
-from braidflow.decorators.policy import parse_decospecs
 from braidflow.exceptions import CommandError, ParameterError
 from braidflow.flow.parameter import IncludeFile, JSONType, Parameter, check_parameters, parameters_of
 from braidflow.flow.spec import FlowSpec
+from braidflow.metadata.base import TaskStatus
+from braidflow.runtime.attempt import run_attempt_here
 from braidflow.runtime.inputs import read_task_inputs
 from braidflow.runtime.runner import RunOptions, bind, default_max_workers, resume_flow, run_flow
 from braidflow.runtime.task import TaskOptions, execute_task, report_to_metadata
@@ -94,10 +95,9 @@ def _check_writable(path: str) -> None:
         ) from None
 
 
-def _decorators(opts: dict[str, Any]) -> list[DecoratorSpec]:
-    """The --with decorators, then those of BRAIDFLOW_DEFAULT_DECOSPECS (space-separated)."""
-    specs = [*opts["decospecs"], *os.environ.get("BRAIDFLOW_DEFAULT_DECOSPECS", "").split()]
-    return parse_decospecs(specs)
+def _decorators(opts: dict[str, Any]) -> list[str]:
+    """The --with specs, then those of BRAIDFLOW_DEFAULT_DECOSPECS (space-separated)."""
+    return [*opts["decospecs"], *os.environ.get("BRAIDFLOW_DEFAULT_DECOSPECS", "").split()]
 
 
 def _metavar(param: Parameter[Any]) -> str:
@@ -170,11 +170,27 @@ def add_task_command(group: click.Group) -> None:
     @click.option("--attempt", type=int, default=0)
     @click.option("--max-num-splits", type=int, default=100)
     @click.option("--with", "decospecs", multiple=True)
+    @click.option("--worker", default=None, help="Run it in a task process, as a remote launcher's worker.")
+    @click.option("--result-file", type=click.Path(dir_okay=False), default=None)
     @click.pass_obj
-    def task(obj: Any, pathspec: str, attempt: int, max_num_splits: int, decospecs: tuple[str, ...]) -> None:
+    def task(
+        obj: Any,
+        pathspec: str,
+        attempt: int,
+        max_num_splits: int,
+        decospecs: tuple[str, ...],
+        worker: str | None,
+        result_file: str | None,
+    ) -> None:
         binding = bind(obj.flow_cls, obj.graph, obj.settings, _decorators({"decospecs": decospecs}))
+        options = TaskOptions(max_num_splits=max_num_splits)
+        if worker is not None:
+            result = run_attempt_here(
+                binding, pathspec, attempt, options, worker, Path(result_file or "result.pickle")
+            )
+            sys.exit(0 if result.status is TaskStatus.SUCCEEDED else 1)
         binding.metadata.start_attempt(pathspec, attempt)
         inputs = read_task_inputs(binding.metadata, pathspec)
         report = report_to_metadata(binding, inputs, attempt)
-        ok = execute_task(binding, inputs, attempt, TaskOptions(max_num_splits=max_num_splits), report)
+        ok = execute_task(binding, inputs, attempt, options, report)
         sys.exit(0 if ok else 1)

@@ -1,7 +1,8 @@
-"""Step decorators: the built-ins (@retry, @catch, @timeout, @environment, @resources) and
+"""Step decorators: the built-ins (@retry, @catch, @timeout, @environment, @resources, @dask) and
 `@user_step_decorator` for your own generator decorators."""
 
 from braidflow.decorators.catch import catch
+from braidflow.decorators.dask import dask
 from braidflow.decorators.environment import environment
 from braidflow.decorators.resources import resources
 from braidflow.decorators.retry import retry
@@ -11,6 +12,7 @@ from braidflow.decorators.user import UserStepDecorator, user_step_decorator
 __all__ = [
     "UserStepDecorator",
     "catch",
+    "dask",
     "environment",
     "resources",
     "retry",

@@ -15,6 +15,7 @@ from typing import Any
 
 from braidflow.decorators.base import BuiltinSchema, DecoratorSpec, specs_of
 from braidflow.decorators.catch import SCHEMA as CATCH
+from braidflow.decorators.dask import SCHEMA as DASK
 from braidflow.decorators.environment import SCHEMA as ENVIRONMENT
 from braidflow.decorators.resources import SCHEMA as RESOURCES
 from braidflow.decorators.retry import SCHEMA as RETRY
@@ -24,7 +25,7 @@ from braidflow.decorators.user import UserStepDecorator
 from braidflow.exceptions import CommandError
 
 BUILTINS: dict[str, BuiltinSchema] = {
-    schema.name: schema for schema in (RETRY, CATCH, TIMEOUT, ENVIRONMENT, RESOURCES)
+    schema.name: schema for schema in (RETRY, CATCH, TIMEOUT, ENVIRONMENT, RESOURCES, DASK)
 }
 
 
@@ -41,6 +42,7 @@ class StepPolicy:
     env: dict[str, str] = field(default_factory=dict)
     resources: dict[str, Any] | None = None
     user: tuple[DecoratorSpec, ...] = ()  # user decorators, outermost first
+    launcher: str = "local"  # which launcher starts its tasks (a key of runtime.launchers.LAUNCHERS)
 
     @property
     def cpu_slots(self) -> float:
@@ -81,6 +83,8 @@ def policy_from(specs: Sequence[DecoratorSpec]) -> StepPolicy:
             values.update(env={k: str(v) for k, v in attrs["vars"].items()})
         elif spec.name == "resources":
             values.update(resources=dict(attrs))
+        elif spec.name == "dask":
+            values.update(launcher="dask")
     return StepPolicy(**values, user=tuple(user))
 
 

@@ -9,6 +9,7 @@ from braidflow.decorators.policy import StepPolicy
 from braidflow.flow.graph import FlowGraph
 from braidflow.flow.spec import FlowSpec
 from braidflow.metadata.base import MetadataStore
+from braidflow.settings import Settings
 
 _DEFAULT_POLICY = StepPolicy()
 
@@ -22,7 +23,9 @@ class FlowBinding:
     metadata: MetadataStore
     artifacts: ArtifactStore
     username: str
+    settings: Settings
     policies: dict[str, StepPolicy] = field(default_factory=dict)
+    decospecs: tuple[str, ...] = ()  # the --with specs, as typed: a remote task is given them again
 
     def policy(self, step: str) -> StepPolicy:
         """The step's decorators as the runtime applies them (defaults if it has none)."""

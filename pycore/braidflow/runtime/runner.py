@@ -20,8 +20,7 @@ import braidflow
 from braidflow.datastore import open_blob_store
 from braidflow.datastore.cas import ArtifactStore
 from braidflow.datastore.package import store_package
-from braidflow.decorators.base import DecoratorSpec
-from braidflow.decorators.policy import step_policies
+from braidflow.decorators.policy import parse_decospecs, step_policies
 from braidflow.exceptions import ArtifactError, CommandError, ForkServerDied, NotFoundError
 from braidflow.flow.constants import constants_of
 from braidflow.flow.graph import FlowGraph
@@ -40,7 +39,8 @@ from braidflow.metadata.base import (
 )
 from braidflow.runtime.binding import FlowBinding, TaskOptions
 from braidflow.runtime.inputs import TaskInputs
-from braidflow.runtime.launcher import ForkLauncher
+from braidflow.runtime.launcher import TaskLauncher
+from braidflow.runtime.launchers import open_launchers
 from braidflow.runtime.resume import ResumePlan
 from braidflow.runtime.scheduler import DoneTask, RunOutcome, Scheduler
 from braidflow.runtime.task import save_artifact, with_task_events
@@ -67,17 +67,24 @@ class RunOptions:
 
 
 def bind(
-    flow_cls: type[FlowSpec], graph: FlowGraph, settings: Settings, decorators: Sequence[DecoratorSpec] = ()
+    flow_cls: type[FlowSpec], graph: FlowGraph, settings: Settings, decospecs: Sequence[str] = ()
 ) -> FlowBinding:
-    """Open the stores named by `settings` for running `flow_cls`, with `decorators` (from
-    `--with`) added to every step that does not carry them already."""
+    """Open the stores named by `settings` for running `flow_cls`, with the decorators of
+    `decospecs` (`--with` specs) added to every step that does not carry them already.
+
+    Raises:
+        CommandError: a spec names no decorator, or one that cannot be used.
+    """
+    decorators = parse_decospecs(decospecs)
     return FlowBinding(
         flow_cls=flow_cls,
         graph=graph,
         metadata=open_metadata_store(settings.metadata_url),
         artifacts=ArtifactStore(open_blob_store(settings.datastore_url)),
         username=settings.username,
+        settings=settings,
         policies=step_policies(flow_cls, graph.nodes, decorators),
+        decospecs=tuple(decospecs),
     )
 
 
@@ -94,9 +101,9 @@ def run_flow(
         ArtifactError: a class-level constant of the flow cannot be stored; no run is recorded.
     """
     values = _run_values(binding, params)
-    with _interrupts_stop(binding, options) as started:
+    with _open_launchers(binding, options) as launcher, _interrupts_stop(binding, options) as started:
         run = started(_create_run(binding, options, datastore_url, origin_run_id=None))
-        return _execute_from_start(binding, run, options, values, resume=None)
+        return _execute_from_start(binding, run, options, values, launcher, resume=None)
 
 
 def resume_flow(
@@ -114,15 +121,15 @@ def resume_flow(
     values = (
         None if _has_parameters(md, origin) else _run_values(binding, _default_parameters(binding.flow_cls))
     )
-    with _interrupts_stop(binding, options) as started:
+    with _open_launchers(binding, options) as launcher, _interrupts_stop(binding, options) as started:
         run = started(_create_run(binding, options, datastore_url, origin_run_id=origin.run_id))
         plan = ResumePlan(md, binding.graph, origin, step)
         if values is None:  # cloned from the origin run, its constants with its parameters
-            return _execute(binding, run, options, [NewTask(PARAMETERS_STEP)], [], resume=plan)
+            return _execute(binding, run, options, [NewTask(PARAMETERS_STEP)], [], launcher, resume=plan)
         _progress(options.quiet)(
             f"{origin.pathspec} stopped before it recorded its parameters: running from the start."
         )
-        return _execute_from_start(binding, run, options, values, resume=plan)
+        return _execute_from_start(binding, run, options, values, launcher, resume=plan)
 
 
 @dataclass(frozen=True)
@@ -161,12 +168,13 @@ def _execute_from_start(
     run: RunRecord,
     options: RunOptions,
     values: RunValues,
+    launcher: TaskLauncher,
     resume: ResumePlan | None,
 ) -> RunOutcome:
     """Record the run's parameter values and constants, then execute it from `start`."""
     params_task = _record_parameters(binding, run, values)
     first = [NewTask("start", (), (params_task.record.pathspec,))]
-    return _execute(binding, run, options, first, [params_task], resume=resume)
+    return _execute(binding, run, options, first, [params_task], launcher, resume=resume)
 
 
 def _has_parameters(md: MetadataStore, origin: RunRecord) -> bool:
@@ -339,19 +347,16 @@ def _execute(
     options: RunOptions,
     first: list[NewTask],
     parents: list[DoneTask],
+    launcher: TaskLauncher,
     resume: ResumePlan | None,
 ) -> RunOutcome:
     say = _progress(options.quiet)
     verb = f"Resuming {resume.origin.pathspec} as" if resume else "Starting"
     say(f"{verb} run {run.pathspec} (max {options.max_workers} workers)")
-    launcher = ForkLauncher(binding, TaskOptions(max_num_splits=options.max_num_splits), _echo(options.quiet))
     scheduler = Scheduler(
         binding, run, launcher, max_workers=options.max_workers, progress=say, resume=resume
     )
-    try:
-        outcome = scheduler.execute(first, parents)
-    finally:
-        launcher.close()  # the fork server goes, and the live logs of recorded tasks
+    outcome = scheduler.execute(first, parents)
     if outcome.interrupted is not None:  # its tasks are stopped; record it as _interrupts_stop does
         raise RunInterrupted(outcome.interrupted)
     _record_end(binding.metadata, run, succeeded=outcome.succeeded)
@@ -369,6 +374,13 @@ def _execute(
         failed = ", ".join(outcome.failed_tasks)
         say(f"Run {run.pathspec} failed ({failed}). Fix the step and use `resume` to reuse finished tasks.")
     return outcome
+
+
+def _open_launchers(
+    binding: FlowBinding, options: RunOptions
+) -> contextlib.AbstractContextManager[TaskLauncher]:
+    """The launchers the run's steps name, opened before the run is recorded (see launchers.py)."""
+    return open_launchers(binding, TaskOptions(max_num_splits=options.max_num_splits), _echo(options.quiet))
 
 
 def _progress(quiet: bool) -> Any:

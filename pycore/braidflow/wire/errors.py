@@ -41,6 +41,7 @@ _CODES: tuple[tuple[type[errors.BraidflowError], grpc.StatusCode], ...] = (
     (errors.TaskFailedError, grpc.StatusCode.ABORTED),
     (errors.TaskKilledError, grpc.StatusCode.ABORTED),
     (errors.ForkServerDied, grpc.StatusCode.UNAVAILABLE),
+    (errors.ClusterError, grpc.StatusCode.UNAVAILABLE),
     (errors.BraidflowError, grpc.StatusCode.INTERNAL),
 )
 
