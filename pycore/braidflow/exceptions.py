@@ -24,7 +24,7 @@
     ├── DecoratorError                  a user step decorator misbehaved
     ├── TagError(ValueError)            removing a system tag, an invalid tag
     ├── ForkServerDied(RuntimeError)    the process that starts tasks is gone; the run stops
-    ├── ClusterError(ConnectionError)   the Dask scheduler cannot be reached; no run is recorded
+    ├── ClusterError                    the Dask scheduler cannot be reached; no run is recorded
     ├── ServiceError                    the braidflow service is unreachable or failed a call
     │   └── AuthenticationError         the service refused the token (or none was sent)
     └── ExternalCommandFailed           a subprocess the user asked for failed
@@ -271,7 +271,7 @@ class ForkServerDied(BraidflowError, RuntimeError):
     reason = "UNAVAILABLE"
 
 
-class ClusterError(BraidflowError, ConnectionError):
+class ClusterError(BraidflowError):
     """The Dask scheduler a run sends steps to cannot be reached (or `distributed` is missing).
 
     Raised before the run is recorded, so nothing is left behind; `scheduler` names the address.

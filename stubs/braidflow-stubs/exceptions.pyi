@@ -145,7 +145,7 @@ class ForkServerDied(BraidflowError, RuntimeError):
     """
     reason: ClassVar[str]
 
-class ClusterError(BraidflowError, ConnectionError):
+class ClusterError(BraidflowError):
     """The Dask scheduler a run sends steps to cannot be reached (or `distributed` is missing).
 
     Raised before the run is recorded, so nothing is left behind; `scheduler` names the address.

@@ -22,6 +22,7 @@ import pickle
 import queue
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,27 @@ RESOURCE_NAMES = {"cpu": "cpu", "memory": "memory", "gpu": "gpu"}
 
 # The worker function travels by value: a worker without braidflow can still run it.
 cloudpickle.register_pickle_by_value(dask_worker)
+
+
+class _ByValue:
+    """A function that unpickles as itself rebuilt from its code, never imported by name.
+
+    distributed pickles a task with plain pickle first, which would name the function by its
+    module (braidflow...): a worker without braidflow could not even unpickle it.
+    """
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self._func = func
+        self._code = cloudpickle.dumps(func)
+
+    def __call__(self, *args: Any) -> Any:
+        return self._func(*args)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (pickle.loads, (self._code,))
+
+
+_RUN_ATTEMPT = _ByValue(dask_worker.run_attempt)
 
 
 @dataclass
@@ -111,7 +133,7 @@ class DaskLauncher:
         future = None
         if missing is None:
             future = self._client.submit(
-                dask_worker.run_attempt, request, key=key, pure=False, retries=0, resources=resources or None
+                _RUN_ATTEMPT, request, key=key, pure=False, retries=0, resources=resources or None
             )
         self._running[key] = _Remote(key, future, inputs, attempt, missing)
         if future is None:
