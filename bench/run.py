@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from dask_fanout import run_dask_fanout
 from floors import DiskBandwidth, bigartifact_floor, disk_bandwidth, python_startup
 from measure import Measurement, become_subreaper, measure, reap_orphans
 from r_cases import r_table, run_r_cases
@@ -241,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--no-r", action="store_true", help="skip the R rows (bench/r_cases.py)")
     parser.add_argument("--no-s3", action="store_true", help="skip the S3 hand-off rows (moto server)")
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask fan-out rows (local cluster)")
     opts = parser.parse_args(argv)
     reps = 1 if opts.quick else opts.reps
     wanted = [p.strip() for p in opts.cases.split(",") if p.strip()]
@@ -254,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     results = Results()
     r_results: dict[str, list[Measurement]] = {}
     s3_rows: list[str] = []
+    dask_rows: list[str] = []
     try:
         write_metaflow_copies(FLOWS, workdir / "metaflow-flows")
         sides = [braidflow_side(), metaflow_side(workdir / "metaflow-flows")]
@@ -270,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         if not opts.no_r and (not wanted or any(w.startswith("R") for w in wanted)):
             r_results = run_r_cases(sides[0], reps, workdir)
         s3_rows = [] if opts.no_s3 or wanted else run_s3_handoff(workdir, opts.mib, reps)
+        dask_rows = [] if opts.no_dask or wanted else run_dask_fanout(workdir, 100, reps)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print()
@@ -281,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     if s3_rows:
         print("\nS3 hand-off through moto's server on 127.0.0.1 (bench/s3_handoff.py):\n")
         print("\n".join(s3_rows))
+    if dask_rows:
+        print("\n100-way foreach through a local 2-worker Dask cluster (bench/dask_fanout.py):\n")
+        print("\n".join(dask_rows))
     out = HERE / "results" / time.strftime("%Y%m%d-%H%M%S.json")
     out.parent.mkdir(exist_ok=True)
     r_runs = {name: [asdict(m) for m in ms] for name, ms in r_results.items()}

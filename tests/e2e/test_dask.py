@@ -92,6 +92,14 @@ def test_dask_on_one_step_sends_only_that_step(project):
     assert '"memory": 1000' in run["heavy"].task.metadata_dict["resources"]
 
 
+def test_a_step_whose_resources_no_worker_offers_fails_at_once_and_says_so(project):
+    proc = project.run(str(DASK_FLOWS / "gpu_flow.py"), "run")
+    assert proc.returncode == 1
+    message = Flow("NeedsGpuFlow").latest_run["train"].task.exception.exception
+    assert "no worker of the Dask cluster offers the resources of its @resources (gpu=1)" in message
+    assert 'dask worker --resources "gpu=1"' in message
+
+
 def test_catch_timeout_and_retry_behave_as_locally(project):
     project.run(str(DASK_FLOWS / "decorated_flow.py"), "run", "--with", "dask", check=True)
     run = Flow("DecoratedOnDaskFlow").latest_run

@@ -205,6 +205,14 @@ def test_named_profile_is_read_from_config_profile_json(base: Path) -> None:
     assert settings.metadata_url == db_url(base / "r" / ".braidflow")
 
 
+def test_the_dask_scheduler_comes_from_the_environment_or_the_profile(base: Path) -> None:
+    assert resolve(base, base).dask_scheduler is None
+    write_profile(base, None, {"BRAIDFLOW_DASK_SCHEDULER": "tcp://team:8786"})
+    assert resolve(base, base).dask_scheduler == "tcp://team:8786"
+    mine = resolve(base, base, BRAIDFLOW_DASK_SCHEDULER="tcp://mine:8786")
+    assert mine.dask_scheduler == "tcp://mine:8786"
+
+
 def test_environment_beats_profile(base: Path) -> None:
     write_profile(
         base, None, {"BRAIDFLOW_DATASTORE": "s3://from-profile", "BRAIDFLOW_METADATA": "grpc://p:1"}

@@ -3,13 +3,14 @@
 A remote launcher (the Dask worker function of `runtime/dask_worker.py`) starts this command in
 an empty directory with the run's metadata and datastore in its environment. It refuses an
 attempt that has started already (Dask running its function again after a worker died: the
-scheduler, not Dask, decides about retries), unpacks the code package here and replaces itself
-with the flow's own `_task` command, which runs the attempt in a task process of its own.
+scheduler, not Dask, decides about retries), unpacks the code package here and runs the flow
+file as its own `__main__` with the `_task` command, which runs the attempt in a task process of
+its own. In this same process: braidflow and the stores' clients are imported once, not twice.
 """
 
 from __future__ import annotations
 
-import os
+import runpy
 import sys
 from pathlib import Path
 
@@ -43,8 +44,7 @@ def task_from_package(pathspec: str, attempt: int, worker: str, task_args: tuple
         raise NotFoundError(f"run {run.pathspec} stored no code package, so its tasks cannot run remotely")
     script = code.extract(Path.cwd() / "code")
     md.close()
-    argv = [sys.executable, str(script), "--quiet", "_task", pathspec, "--attempt", str(attempt)]
-    argv += ["--worker", worker, "--result-file", str(Path.cwd() / RESULT_FILE), *task_args]
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execv(sys.executable, argv)
+    sys.argv = [str(script), "--quiet", "_task", pathspec, "--attempt", str(attempt)]
+    sys.argv += ["--worker", worker, "--result-file", str(Path.cwd() / RESULT_FILE), *task_args]
+    sys.path.insert(0, str(script.parent))  # as `python script.py` would: its helpers import
+    runpy.run_path(str(script), run_name="__main__")  # the flow's CLI exits with the task's code
