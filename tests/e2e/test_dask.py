@@ -96,8 +96,9 @@ def test_a_step_whose_resources_no_worker_offers_fails_at_once_and_says_so(proje
     proc = project.run(str(DASK_FLOWS / "gpu_flow.py"), "run")
     assert proc.returncode == 1
     message = Flow("NeedsGpuFlow").latest_run["train"].task.exception.exception
-    assert "no worker of the Dask cluster offers the resources of its @resources (gpu=1)" in message
-    assert 'dask worker --resources "gpu=1"' in message
+    wanted = "cpu=1,memory=4096,gpu=1"  # @resources' defaults count too
+    assert f"no worker of the Dask cluster offers the resources of its @resources ({wanted})" in message
+    assert f'dask worker --resources "{wanted}"' in message
 
 
 def test_catch_timeout_and_retry_behave_as_locally(project):
