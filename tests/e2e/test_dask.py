@@ -28,8 +28,9 @@ from servers.dask_cluster import (
 )
 from servers.moto_s3 import free_port
 
-# The `dask` entry of the backend matrix: the session's cluster, a service and an S3 bucket.
-pytestmark = pytest.mark.backends("dask")
+# The `dask` entry of the backend matrix: the session's cluster, a service and an S3 bucket;
+# every test on one xdist worker, so the session starts one cluster.
+pytestmark = [pytest.mark.backends("dask"), pytest.mark.xdist_group("dask")]
 
 DASK_FLOWS = Path(__file__).parent / "flows" / "dask"
 MAX_WAIT_S = 60

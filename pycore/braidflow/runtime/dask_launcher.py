@@ -29,12 +29,13 @@ from typing import Any
 import cloudpickle  # type: ignore[import-untyped]  # ships no type information
 import distributed
 
+from braidflow.datastore.logs import iter_raw_records
 from braidflow.exceptions import ClusterError, ConfigError
 from braidflow.metadata.base import ExceptionInfo, TaskResult, TaskStatus
 from braidflow.runtime import dask_worker
 from braidflow.runtime.attempt import WORKER_FIELD, worker_event
 from braidflow.runtime.binding import FlowBinding, TaskOptions
-from braidflow.runtime.capture import StreamCapture
+from braidflow.runtime.capture import Echo, StreamCapture
 from braidflow.runtime.inputs import TaskInputs
 from braidflow.runtime.launcher import TaskExit
 from braidflow.runtime.task import settle_failure, with_task_events
@@ -104,9 +105,12 @@ def connect(scheduler: str | None) -> Any:
 class DaskLauncher:
     """Runs each task attempt as a process on a Dask worker; see the module docstring."""
 
-    def __init__(self, binding: FlowBinding, options: TaskOptions, client: Any) -> None:
-        """Launch on the cluster of `client` (a connected `distributed.Client`, see `connect`)."""
-        self._binding, self._options, self._client = binding, options, client
+    def __init__(
+        self, binding: FlowBinding, options: TaskOptions, client: Any, echo: Echo | None = None
+    ) -> None:
+        """Launch on the cluster of `client` (a connected `distributed.Client`, see `connect`);
+        `echo` shows each task's output here once its attempt ended."""
+        self._binding, self._options, self._client, self._echo = binding, options, client, echo
         settings = binding.settings
         env = {
             "BRAIDFLOW_METADATA": settings.metadata_url,
@@ -192,12 +196,23 @@ class DaskLauncher:
             report = future.result()
             if report["result"]:
                 result: TaskResult = pickle.loads(report["result"])
+                self._show_logs(pathspec, result)
                 return TaskExit(pathspec, remote.attempt, 0, result)
             failure = self._why_no_outcome(remote, report)
         elif failure is None and future is not None:
             failure = f"was lost on the Dask cluster: {_error_text(future)}"
         result = self._record_failure(remote, failure or "was lost", report.get("worker"))
         return TaskExit(pathspec, remote.attempt, int(report.get("returncode", 1)) or 1, result)
+
+    def _show_logs(self, pathspec: str, result: TaskResult) -> None:
+        """Echo the logs its worker stored (a local task's output is echoed as it comes)."""
+        if self._echo is None:
+            return
+        for stream, key in (("stdout", result.stdout_key), ("stderr", result.stderr_key)):
+            if key is not None:
+                with self._binding.artifacts.open_raw(key) as data:
+                    for _, line in iter_raw_records(data):
+                        self._echo(pathspec, stream, line)
 
     def _why_no_outcome(self, remote: _Remote, report: dict[str, Any]) -> str:
         worker = report["worker"]

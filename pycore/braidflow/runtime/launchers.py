@@ -24,7 +24,7 @@ def _open_dask(binding: FlowBinding, options: TaskOptions, echo: Echo | None) ->
     """A DaskLauncher connected to BRAIDFLOW_DASK_SCHEDULER (distributed is imported only here)."""
     from braidflow.runtime.dask_launcher import DaskLauncher, connect
 
-    return DaskLauncher(binding, options, connect(binding.settings.dask_scheduler))
+    return DaskLauncher(binding, options, connect(binding.settings.dask_scheduler), echo)
 
 
 # In opening order: the fork server starts before any client threads exist in this process.
