@@ -56,8 +56,9 @@ class _Address:
 class _Open:
     """A live copy this service appends to, with its size."""
 
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.RLock = field(default_factory=threading.RLock)
     log: LiveLog | None = None
+    closed: bool = False  # forgotten: an append that waited for the lock takes a new entry
     size: int = 0
     used: float = 0.0
 
@@ -98,27 +99,33 @@ class TaskLogs:
                 "already; it can no longer be appended to",
                 pathspec=where.pathspec,
             )
-        entry = self._entry(where.live_name)
-        with entry.lock:
-            started = entry.log is None
-            if entry.log is None:
-                size = self._readable_size(where.live_name)
-                self._check_offset(where, req.offset, size)
-                entry.log, entry.size = self._start(where), size
-            self._check_offset(where, req.offset, entry.size)
-            fresh = req.data[entry.size - req.offset :]
-            if fresh or started:  # a new copy is made readable at once, even empty: the task is live
-                try:
-                    entry.log.write(fresh)
-                    entry.log.flush()
-                except OSError as exc:
-                    self._forget(where.live_name)  # its size is unknown now: measured again next time
-                    raise ArtifactError(
-                        f"cannot append to the live log of {where.pathspec}: {exc}", pathspec=where.pathspec
-                    ) from exc
-                entry.size += len(fresh)
-            entry.used = time.monotonic()
-            return asv.AppendTaskLogResponse(size=entry.size)
+        while True:
+            entry = self._entry(where.live_name)
+            with entry.lock:
+                if not entry.closed:  # else it was closed while this call waited: take the new one
+                    return asv.AppendTaskLogResponse(size=self._append(entry, where, req))
+
+    def _append(self, entry: _Open, where: _Address, req: asv.AppendTaskLogRequest) -> int:
+        """Append to an open entry (its lock held); the live copy's new size."""
+        started = entry.log is None
+        if entry.log is None:
+            size = self._readable_size(where.live_name)
+            self._check_offset(where, req.offset, size)
+            entry.log, entry.size = self._start(where), size
+        self._check_offset(where, req.offset, entry.size)
+        fresh = req.data[entry.size - req.offset :]
+        if fresh or started:  # a new copy is made readable at once, even empty: the task is live
+            try:
+                entry.log.write(fresh)
+                entry.log.flush()
+            except OSError as exc:
+                self._forget(where.live_name)  # its size is unknown now: measured again next time
+                raise ArtifactError(
+                    f"cannot append to the live log of {where.pathspec}: {exc}", pathspec=where.pathspec
+                ) from exc
+            entry.size += len(fresh)
+        entry.used = time.monotonic()
+        return entry.size
 
     def read(self, req: asv.ReadTaskLogRequest) -> asv.ReadTaskLogResponse:
         """ReadTaskLog: the stored log when there is one, else the live copy, else nothing yet."""
@@ -148,10 +155,8 @@ class TaskLogs:
         """DeleteLiveTaskLog: close and remove the live copy (the stored log now serves reads)."""
         where = _address(req.task, req.attempt, req.stream)
         self.store.get_attempt(where.pathspec, where.attempt)  # NOT_FOUND for an unknown attempt
-        entry = self._entry(where.live_name)
-        with entry.lock:
-            self._forget(where.live_name)
-            self.blobs.remove_live(where.live_name)
+        self._forget(where.live_name)
+        self.blobs.remove_live(where.live_name)
         return asv.DeleteLiveTaskLogResponse()
 
     def close(self) -> None:
@@ -173,11 +178,16 @@ class TaskLogs:
         return entry
 
     def _forget(self, name: str) -> None:
+        """Close live copy `name` once no append is writing to it; the next append reopens it."""
         with self._lock:
             entry = self._open.pop(name, None)
-        if entry is not None and entry.log is not None:
-            with contextlib.suppress(OSError):
-                entry.log.close()
+        if entry is None:
+            return
+        with entry.lock:
+            entry.closed = True
+            if entry.log is not None:
+                with contextlib.suppress(OSError):
+                    entry.log.close()
 
     def _readable_size(self, name: str) -> int:
         live = self.blobs.open_live(name)
