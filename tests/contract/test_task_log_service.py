@@ -30,6 +30,8 @@ from servers.grpc_service import ServiceProcess, running_service
 
 STDOUT, STDERR = asv.LOG_STREAM_STDOUT, asv.LOG_STREAM_STDERR
 LIVE, PENDING, COMPLETE = asv.TASK_LOG_STATE_LIVE, asv.TASK_LOG_STATE_PENDING, asv.TASK_LOG_STATE_COMPLETE
+# One service for the module: its tests stay on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("task-log-service")
 LINES = b"1764400000.000001 first line\n1764400000.500000 second line\n"
 
 
