@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
@@ -58,14 +57,11 @@ def test_create_tasks_of_a_missing_run_raises_and_creates_nothing(store: Metadat
 
 def test_create_1000_tasks_in_one_call(store: MetadataStore, run_id: str) -> None:
     stacks = [(ForeachFrame("start", i, 1000),) for i in range(1000)]
-    began = time.perf_counter()
     created = store.create_tasks("HelloFlow", run_id, [NewTask("square", foreach_stack=s) for s in stacks])
-    elapsed = time.perf_counter() - began
     assert [t.task_id for t in created] == [str(i) for i in range(1, 1001)]
     listed = store.list_tasks("HelloFlow", run_id, "square")
     assert listed == created
     assert [t.foreach_stack[0].index for t in listed] == list(range(1000))
-    assert elapsed < 2.0, f"creating 1000 tasks took {elapsed:.2f} s"
 
 
 def test_list_tasks_is_by_ascending_task_id_and_filters_by_step(store: MetadataStore, run_id: str) -> None:
