@@ -87,3 +87,11 @@ def test_a_large_blob_goes_up_in_parts_and_comes_back_intact(
     monkeypatch.setenv("BRAIDFLOW_CACHE_DIR", str(tmp_path / "other-machine"))  # nothing cached
     with open_blob_store(store_url).open(key) as reader:
         assert hashlib.sha256(reader.read()).hexdigest() == key
+
+
+def test_existing_answers_many_keys_at_once_as_exists_does_one_by_one(store_url: str) -> None:
+    store = open_blob_store(store_url)
+    stored = {_commit(store, os.urandom(64)) for _ in range(30)}
+    absent = {hashlib.sha256(os.urandom(8)).hexdigest() for _ in range(20)}
+    for asked in (stored | absent, set(list(stored)[:3]) | set(list(absent)[:2]), set()):
+        assert store.existing(asked) == {key for key in asked if store.exists(key)} == asked & stored

@@ -4,6 +4,7 @@ and the local read cache. Everything else runs on S3 through the `project` backe
 from __future__ import annotations
 
 import hashlib
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,25 @@ def test_a_second_read_of_a_blob_costs_no_transfer(project, moto_s3, tmp_path, m
     with pytest.raises(ArtifactError, match=artifact.sha):
         ArtifactStore(open_blob_store(url)).load(artifact.sha)
     braidflow.namespace(None)
+
+
+def test_a_foreach_storing_many_artifacts_reads_back_whole_and_resumes(project, moto_s3):
+    # Each `fill` task stores 41 blobs through one batched existence check (ArtifactStore.batch).
+    failed = project.run("many_artifacts_flow.py", "run", FAIL_JOIN="1")
+    assert failed.returncode == 1, failed.stderr
+    stored = {item["Key"] for item in _objects(moto_s3, project, "blobs/")}
+    project.run("many_artifacts_flow.py", "resume", check=True)
+
+    run = Flow("ManyArtifactsFlow").latest_run
+    assert run.successful and run.data.total == 3 * 40 * 2048
+    tasks = sorted(run["fill"].tasks(), key=lambda task: task.index)
+    assert [task.index for task in tasks] == [0, 1, 2]
+    for task in tasks:
+        assert task.origin_pathspec is not None  # reused from the failed run, not run again
+        for i in range(40):
+            assert task[f"part_{i:02d}"].data == random.Random(task.index * 100 + i).randbytes(2048)
+    assert len({task["shared"].sha for task in tasks}) == 1
+    keys = {item["Key"].rpartition("/")[2] for item in _objects(moto_s3, project, "blobs/")}
+    assert {task[f"part_{i:02d}"].sha for task in tasks for i in range(40)} <= keys
+    # The resume stored no blob of the reused tasks again, only its own tasks' (join, end, logs).
+    assert {key.rpartition("/")[2] for key in stored} <= keys

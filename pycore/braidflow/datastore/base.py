@@ -13,6 +13,7 @@ it is removed once the finished attempt's log is stored as a blob.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -46,6 +47,10 @@ class BlobStore(Protocol):
 
     def exists(self, key: str) -> bool:
         """Whether a blob is stored under `key`."""
+        ...
+
+    def existing(self, keys: Collection[str]) -> set[str]:
+        """Which of `keys` are stored, in as few requests as the backend allows."""
         ...
 
     def staging_path(self) -> Path:

@@ -12,6 +12,10 @@ no file, and the caller keeps those bytes with the artifact's metadata record. P
 other small value a `pickle5/v1` blob. A new file per tiny artifact costs more than everything
 else a small task does (an inode, a directory entry, a rename); the key is the same sha256 of
 the stored bytes either way.
+
+Inside `with store.batch():` blobs are hashed and staged as they are saved but published when
+the block ends, after one `BlobStore.existing` call for all of them: a task storing many
+artifacts asks a remote store which keys it has once (a few requests), not once per blob.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -69,6 +73,7 @@ class ArtifactStore:
         """Store artifacts in `blobs`."""
         self.blobs = blobs
         self._mapped = MappedArrays()
+        self._pending: list[tuple[HashingWriter, str]] | None = None  # inside `batch()`
 
     def save(self, value: object, *, name: str = "", pathspec: str = "", inline: bool = False) -> StoredBlob:
         """Serialize `value` (pickle protocol 5 via cloudpickle) and store it under its hash.
@@ -146,6 +151,32 @@ class ArtifactStore:
                 pathspec=pathspec,
             ) from exc
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Publish the blobs saved inside the block when it ends, checking which keys the store
+        has in one `BlobStore.existing` call. A nested block joins the outer one.
+
+        Keys and sizes come back from `save` at once; the blobs are readable once the block
+        has ended without error. If it raises, nothing staged inside it is published.
+
+        Raises:
+            DatastoreError: the store failed while publishing.
+            ArtifactError: a staged blob could not be written or published.
+        """
+        if self._pending is not None:
+            yield
+            return
+        pending: list[tuple[HashingWriter, str]] = []
+        self._pending = pending
+        try:
+            yield
+            self._pending = None  # a save from here on publishes at once
+            self._publish(pending)
+        finally:
+            self._pending = None
+            for writer, _ in pending:
+                writer.abort()  # published ones were moved away; this drops the rest
+
     def unchanged(self, value: object, key: str) -> bool:
         """Whether `value` is an array this store loaded from blob `key` and nothing changed it
         since (no page written, same shape, dtype and strides), so `key` still holds it."""
@@ -206,12 +237,29 @@ class ArtifactStore:
         """Complete a blob and publish it under its key, unless that key is stored already
         (a small blob, kept in memory until now, is then never written at all)."""
         key, size = writer.finish()
-        if self.blobs.exists(key):
+        if self._pending is not None:
+            self._pending.append((writer, key))
+        elif self.blobs.exists(key):
             writer.path.unlink(missing_ok=True)
         else:
             writer.write_file()
             self.blobs.commit(writer.path, key)
         return key, size
+
+    def _publish(self, pending: list[tuple[HashingWriter, str]]) -> None:
+        """Commit the staged blobs of a batch whose keys the store does not have yet."""
+        if not pending:
+            return
+        present = self.blobs.existing({key for _, key in pending})
+        for writer, key in pending:
+            if key in present:
+                continue
+            try:
+                writer.write_file()
+            except OSError as exc:
+                raise ArtifactError(f"cannot stage blob {key} for {self.blobs.url}: {exc}") from exc
+            self.blobs.commit(writer.path, key)
+            present.add(key)  # the same bytes saved twice in the batch go up once
 
 
 def _inline_blob(payload: bytes, encoding: str) -> StoredBlob:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import SplitResult, unquote
@@ -63,6 +64,10 @@ class LocalBlobStore:
     def exists(self, key: str) -> bool:
         """Whether a blob is stored under `key`."""
         return self.blob_path(key).is_file()
+
+    def existing(self, keys: Collection[str]) -> set[str]:
+        """Which of `keys` are stored (one stat each: a local stat costs no request)."""
+        return {key for key in keys if self.blob_path(key).is_file()}
 
     def staging_path(self) -> Path:
         """A fresh path in `<root>/.staging/` (not created) to write one blob into."""

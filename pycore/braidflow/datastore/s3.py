@@ -33,7 +33,7 @@ import contextlib
 import io
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import SplitResult
@@ -50,6 +50,18 @@ MULTIPART_THRESHOLD = 16 << 20  # a blob up to this size is one PUT (and one GET
 PART_SIZE = 16 << 20  # multipart part and ranged GET size
 CONCURRENCY = 8  # parts moving at once for one blob
 LIVE_PUT_INTERVAL_S = 1.0
+# Existence checks (`existing`). Up to HEAD_BATCH keys are HEADed, CONCURRENCY at a time; more
+# are answered by sweeping the sorted keys with ListObjectsV2 pages (LIST_PAGE objects each,
+# S3's maximum), and a page pays only while it answers at least LIST_PAYS keys: in a store much
+# larger than the batch, the rest go back to parallel HEADs. Measured on moto 5.2.5 on loopback
+# (2 loaded cores, bucket of 200 / 2,000 blobs): 16 parallel HEADs took 150-190 ms, one
+# 1,000-object LIST page 300 / 1,500 ms (moto scans the bucket and renders XML per LIST); 64
+# HEADs 585 / 860 ms against one page's 300 / 1,500-2,500 ms. On AWS a LIST is billed as 12.5
+# HEADs and a page takes a few HEADs' latency, so a few keys are always cheaper HEADed, and a
+# batch is worth listing only where one page answers many of its keys.
+HEAD_BATCH = 32
+LIST_PAGE = 1000
+LIST_PAYS = 16
 _MISSING = ("404", "NoSuchKey", "NotFound")
 
 
@@ -110,6 +122,18 @@ class S3BlobStore:
         except _Missing:
             return False
         return True
+
+    def existing(self, keys: Collection[str]) -> set[str]:
+        """Which of `keys` are stored: parallel HEADs for a few, ListObjectsV2 pages for many
+        (see HEAD_BATCH); each LIST page answers every asked key up to its last object."""
+        pending = sorted({check_key(key) for key in keys})
+        found: set[str] = set()
+        while len(pending) > HEAD_BATCH:
+            answered = self._list_from(pending, found)
+            pending = pending[answered:]
+            if answered < LIST_PAYS:
+                break
+        return found | self._heads(pending)
 
     def staging_path(self) -> Path:
         """A fresh path in the cache's `.staging/` (not created) to write one blob into."""
@@ -281,6 +305,37 @@ class S3BlobStore:
         finally:
             staged.unlink(missing_ok=True)
         return cached
+
+    def _list_from(self, pending: list[str], found: set[str]) -> int:
+        """One ListObjectsV2 page starting at `pending[0]` (sorted keys); adds the keys it shows
+        to `found` and returns how many of `pending` it answered (0 only if the page holds nothing
+        but objects just before the first key; the caller then HEADs the rest)."""
+        first = self._object(pending[0])
+        with self._calling("look up blobs"):
+            page = self._s3().list_objects_v2(
+                Bucket=self.bucket,
+                Prefix=self._object_prefix(),
+                StartAfter=first[:-1],  # just before the first key: the page may start with it
+                MaxKeys=LIST_PAGE,
+            )
+        listed = {item["Key"].rpartition("/")[2] for item in page.get("Contents", [])}
+        if page.get("IsTruncated"):
+            # Objects sort as their keys do (`<key[:2]>/<key>`): the page covers up to its last.
+            last = page["Contents"][-1]["Key"].rpartition("/")[2]
+            answered = next((i for i, key in enumerate(pending) if key > last), len(pending))
+        else:
+            answered = len(pending)
+        found.update(key for key in pending[:answered] if key in listed)
+        return answered
+
+    def _heads(self, keys: list[str]) -> set[str]:
+        """The stored ones of `keys`, HEADed CONCURRENCY at a time."""
+        if len(keys) <= 1:
+            return {key for key in keys if self.exists(key)}
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(CONCURRENCY, len(keys)), thread_name_prefix="braidflow-head") as pool:
+            return {key for key, there in zip(keys, pool.map(self.exists, keys), strict=True) if there}
 
     def _put_live(self, name: str, data: bytes) -> None:
         with self._calling(f"publish live log {name}"):

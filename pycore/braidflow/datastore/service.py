@@ -12,7 +12,7 @@ import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, TypeAlias
 from urllib.parse import SplitResult
@@ -59,6 +59,12 @@ class ServiceBlobStore:
     def exists(self, key: str) -> bool:
         """Whether a blob is stored under `key`."""
         return key in self._call("CheckBlobs", asv.CheckBlobsRequest(keys=[key])).present_keys
+
+    def existing(self, keys: Collection[str]) -> set[str]:
+        """Which of `keys` are stored: one CheckBlobs call for all of them."""
+        if not keys:
+            return set()
+        return set(self._call("CheckBlobs", asv.CheckBlobsRequest(keys=list(keys))).present_keys)
 
     def staging_path(self) -> Path:
         """A fresh local temp path to write one blob into."""

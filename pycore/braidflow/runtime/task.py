@@ -221,21 +221,23 @@ def persist_artifacts(
     state: TaskState = flow.__dict__[STATE]
     now = time.time()
     records = []
-    for name in flow._artifact_names():
-        try:
-            inherited = state.inherited.get(name)
-            value = flow.__dict__.get(name, _NOT_SET)
-            if value is not _NOT_SET and not (inherited and store.unchanged(value, inherited.key)):
-                records.append(save_artifact(store, name, value, pathspec, now, attempt))
-            else:  # inherited and untouched (or only read): carried forward by key
-                records.append(replace(state.inherited[name], created_at=now, attempt=attempt))
-        except Exception as exc:
-            if not partial:
-                raise
-            sys.stderr.write(
-                f"braidflow: artifact '{name}' of {pathspec} was not stored: {type(exc).__name__}: {exc}\n"
-            )
-            sys.stderr.flush()
+    # One existence check for all the task's blobs (a few requests on S3, not one per blob);
+    # a failed step stores what it can one by one, so a store error never hides its own.
+    with contextlib.nullcontext() if partial else store.batch():
+        for name in flow._artifact_names():
+            try:
+                inherited = state.inherited.get(name)
+                value = flow.__dict__.get(name, _NOT_SET)
+                if value is not _NOT_SET and not (inherited and store.unchanged(value, inherited.key)):
+                    records.append(save_artifact(store, name, value, pathspec, now, attempt))
+                else:  # inherited and untouched (or only read): carried forward by key
+                    records.append(replace(state.inherited[name], created_at=now, attempt=attempt))
+            except Exception as exc:
+                if not partial:
+                    raise
+                reason = f"{type(exc).__name__}: {exc}"
+                sys.stderr.write(f"braidflow: artifact '{name}' of {pathspec} was not stored: {reason}\n")
+                sys.stderr.flush()
     return records
 
 

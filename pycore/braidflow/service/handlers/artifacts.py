@@ -30,7 +30,8 @@ def _check(key: str) -> str:
 
 def check_blobs(blobs: BlobStore, req: asv.CheckBlobsRequest) -> asv.CheckBlobsResponse:
     """CheckBlobs."""
-    return asv.CheckBlobsResponse(present_keys=[k for k in req.keys if blobs.exists(_check(k))])
+    present = blobs.existing([_check(k) for k in req.keys])  # batched: S3 behind the service
+    return asv.CheckBlobsResponse(present_keys=[k for k in req.keys if k in present])
 
 
 def _existing(blobs: BlobStore, key: str) -> str:
