@@ -16,8 +16,8 @@ from tests.conftest import Project
 from braidflow import Flow
 from braidflow.r_bridge import RObject
 
-# R runs the core inside the R process, where Python's `ssl` module (which boto3 needs) fails to
-# import next to the OpenSSL R has loaded: R flows and R clients cannot use an S3 datastore yet.
+# On the local datastore only, to bound the suite's time: an R flow and the R client on S3 are
+# tests/e2e/test_s3_datastore.py (R loads the core, boto3 and ssl into its own process).
 pytestmark = pytest.mark.datastores("local")
 
 # Checks, in R, that every artifact of RReadableFlow arrives as the natural R value; prints

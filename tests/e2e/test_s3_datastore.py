@@ -10,11 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.e2e.conftest import r_environment
+from tests.e2e.test_r_client import READ_R_ARTIFACTS
 
 import braidflow
 from braidflow import Flow
 from braidflow.datastore import ArtifactStore, open_blob_store
 from braidflow.exceptions import ArtifactError, NotFoundError
+from braidflow.r_bridge import RObject
 from servers.moto_s3 import MotoServer, free_port, start_moto, stop
 
 pytestmark = pytest.mark.backends("s3")
@@ -146,3 +149,33 @@ def test_a_foreach_storing_many_artifacts_reads_back_whole_and_resumes(project, 
     assert {task[f"part_{i:02d}"].sha for task in tasks for i in range(40)} <= keys
     # The resume stored no blob of the reused tasks again, only its own tasks' (join, end, logs).
     assert {key.rpartition("/")[2] for key in stored} <= keys
+
+
+def test_an_r_flow_on_s3_reads_back_in_r_and_python_on_other_machines(
+    project, moto_s3, r_env, rscript, tmp_path, monkeypatch
+):
+    # R loads the core (and boto3, ssl) into its own process: the flow's steps, and the R client.
+    proc = rscript("client_values.R", "run")
+    assert proc.returncode == 0, proc.stderr
+    assert _objects(moto_s3, project, "blobs/")  # the artifacts went to the bucket...
+    assert not (project.root / ".braidflow" / "data").exists()  # ...not to the local datastore
+
+    r_cache = tmp_path / "r-reader-cache"  # another machine: nothing cached, all read from S3
+    read = subprocess.run(
+        ["Rscript", "-e", READ_R_ARTIFACTS],
+        cwd=project.root,
+        env={**r_environment(project.env), "BRAIDFLOW_CACHE_DIR": str(r_cache)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert read.returncode == 0 and read.stdout == "all identical\n", read.stderr
+    assert list(r_cache.glob("blobs/*/*"))  # downloaded by the R process
+
+    monkeypatch.setenv("BRAIDFLOW_CACHE_DIR", str(tmp_path / "python-reader-cache"))
+    run = Flow("ClientValuesRFlow").latest_successful_run
+    start = run["start"].task.data
+    assert list(start.frame.columns) == ["n", "x", "s", "b", "f"]
+    assert start.frame["n"].isna().tolist() == [False, True, False]
+    assert isinstance(start.fit, RObject) and "lm" in start.fit.r_class
+    assert run.data.slope == pytest.approx(-5.344472, abs=1e-6)
