@@ -25,6 +25,7 @@ from measure import Measurement, become_subreaper, measure, reap_orphans
 from r_cases import r_table, run_r_cases
 from rewrite import write_metaflow_copies
 from s3_handoff import run_s3_handoff
+from s3_requests import run_s3_requests
 from sides import FLOWS, HERE, Side, braidflow_side, ensure_metaflow_venv, metaflow_side
 
 CLIENT_RUNS = 50
@@ -272,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
             results.disk = disk_bandwidth(workdir=workdir, size_mb=opts.mib)
         if not opts.no_r and (not wanted or any(w.startswith("R") for w in wanted)):
             r_results = run_r_cases(sides[0], reps, workdir)
-        s3_rows = [] if opts.no_s3 or wanted else run_s3_handoff(workdir, opts.mib, reps)
+        if not opts.no_s3 and not wanted:
+            s3_rows = [*run_s3_handoff(workdir, opts.mib, reps), "", *run_s3_requests(workdir, 400)]
         dask_rows = [] if opts.no_dask or wanted else run_dask_fanout(workdir, 100, reps)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -97,3 +97,15 @@ def test_the_s3_handoff_rows_run_at_a_tiny_size() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "| S3 hand-off 1 MiB (1 runs each) |" in proc.stdout
+
+
+def test_the_s3_request_rows_run_at_a_tiny_size() -> None:
+    """bench/s3_requests.py end to end on its own moto server (in its own process, as above)."""
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "s3_requests.py"), "--objects", "8"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "| HEAD |" in proc.stdout and "| existing() batched | 4 | 4 |" in proc.stdout
