@@ -11,19 +11,25 @@ from collections.abc import Callable
 from urllib.parse import SplitResult, urlsplit
 
 from braidflow.exceptions import ConfigError
-from braidflow.metadata.base import MetadataStore
+from braidflow.metadata.base import MetadataDatabase, MetadataStore
 
-__all__ = ["MetadataStore", "check_metadata_url", "open_metadata_store"]
+__all__ = [
+    "MetadataDatabase",
+    "MetadataStore",
+    "check_metadata_url",
+    "open_metadata_database",
+    "open_metadata_store",
+]
 
 
-def _open_sqlite(parts: SplitResult) -> MetadataStore:
+def _open_sqlite(parts: SplitResult) -> MetadataDatabase:
     # Imported when a store is opened, so `import braidflow` does not load sqlite3 and the SQL layer.
     from braidflow.metadata._sqlite import open_sqlite_store
 
     return open_sqlite_store(parts)
 
 
-def _open_postgresql(parts: SplitResult) -> MetadataStore:
+def _open_postgresql(parts: SplitResult) -> MetadataDatabase:
     # psycopg is imported only here, when a PostgreSQL store opens.
     from braidflow.metadata._postgresql import open_postgresql_store
 
@@ -37,9 +43,13 @@ def _open_service(parts: SplitResult) -> MetadataStore:
     return GrpcMetadataStore.from_url(parts)
 
 
-_METADATA_STORES: dict[str, Callable[[SplitResult], MetadataStore]] = {
+# The stores with a database of their own, which a service can serve from.
+_DATABASES: dict[str, Callable[[SplitResult], MetadataDatabase]] = {
     "postgresql": _open_postgresql,
     "sqlite": _open_sqlite,
+}
+_METADATA_STORES: dict[str, Callable[[SplitResult], MetadataStore]] = {
+    **_DATABASES,
     "grpc": _open_service,
     "grpcs": _open_service,
 }
@@ -63,6 +73,23 @@ def open_metadata_store(url: str) -> MetadataStore:
     """
     parts = urlsplit(url)
     return _factory(url, parts.scheme)(parts)
+
+
+def open_metadata_database(url: str) -> MetadataDatabase:
+    """Open the database a `sqlite://` or `postgresql://` URL names, for a service to serve.
+
+    Raises:
+        ConfigError: the URL names no database of its own (a `grpc://` service, say), or is
+            malformed for its backend.
+    """
+    parts = urlsplit(url)
+    factory = _DATABASES.get(parts.scheme)
+    if factory is None:
+        known = ", ".join(f"{name}://" for name in sorted(_DATABASES))
+        raise ConfigError(
+            f"metadata URL {url!r} names no database a service can store its metadata in; use {known}"
+        )
+    return factory(parts)
 
 
 def check_metadata_url(url: str) -> None:

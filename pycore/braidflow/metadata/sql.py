@@ -10,11 +10,12 @@ row conversions in `_codec`, the schema in `_schema`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from braidflow.exceptions import CommandError, InvalidPathspecError, TagError
 from braidflow.metadata import _codec as codec
@@ -57,10 +58,29 @@ _ARTIFACT_COLUMNS = (
     "created_at",
     "payload",
 )
+P = ParamSpec("P")
+R = TypeVar("R")
 _RUN_WITH_TAGS = (
     f"SELECT {codec.RUN_COLUMNS}, g.tag, g.is_system FROM runs r "
     "LEFT JOIN run_tags g ON g.flow = r.flow AND g.run_id = r.run_id"
 )
+
+
+def _write_call(
+    method: Callable[Concatenate[SqlMetadataStore, P], R],
+) -> Callable[Concatenate[SqlMetadataStore, P], R]:
+    """Mark a store method as a write: inside a `batch()`, its failure (its own checks or its
+    statements) undoes the whole batch, so a batch applies all of its writes or none."""
+
+    @functools.wraps(method)
+    def write(self: SqlMetadataStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception:
+            self._abort_batch()
+            raise
+
+    return write
 
 
 class _BatchState(threading.local):
@@ -118,7 +138,12 @@ class SqlMetadataStore:
     @contextmanager
     def batch(self) -> Iterator[None]:
         """One transaction for the writes inside the block, begun at its first write (so a
-        block that waits before writing holds no lock meanwhile) and committed at its end."""
+        block that waits before writing holds no lock meanwhile) and committed at its end.
+
+        A write that fails undoes the whole transaction (every write of the block so far) and
+        raises; an interrupt or another error raised between writes still commits the writes
+        that succeeded, since they record what really happened (a task that ended).
+        """
         if self._batch.active:
             yield
             return
@@ -130,6 +155,24 @@ class SqlMetadataStore:
             if cursor is not None:
                 cursor.execute("COMMIT")
                 self._writes.bump()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction for the block that commits only if the block ends normally: any
+        exception leaving it (a failed write, a request found invalid half-way) undoes every
+        write made in it. Inside a `batch()`, it undoes the enclosing batch's writes too."""
+        with self.batch():
+            try:
+                yield
+            except BaseException:
+                self._abort_batch()
+                raise
+
+    def _abort_batch(self) -> None:
+        """Roll back the open batch's transaction, if it has begun; later writes begin anew."""
+        cursor, self._batch.cursor = self._batch.cursor, None
+        if self._batch.active and cursor is not None:
+            cursor.execute("ROLLBACK")
 
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[Transaction]:
@@ -209,6 +252,7 @@ class SqlMetadataStore:
         self._pool.close()
 
     # runs ---------------------------------------------------------------------------------
+    @_write_call
     def create_run(
         self,
         flow: str,
@@ -287,6 +331,7 @@ class SqlMetadataStore:
                 raise_if_missing(tx, flow)
         return runs
 
+    @_write_call
     def finish_run(self, flow: str, run_id: str, status: RunStatus) -> None:
         """Mark the run SUCCEEDED or FAILED and set finished_at.
 
@@ -307,6 +352,7 @@ class SqlMetadataStore:
                 raise_if_missing(tx, flow, run_id)
             run_changed(tx, flow, number or 0, status, now)
 
+    @_write_call
     def heartbeat(self, flow: str, run_id: str, task_pathspecs: Iterable[str] = ()) -> None:
         """Refresh the heartbeat of the run and of those given tasks that are running.
 
@@ -336,6 +382,7 @@ class SqlMetadataStore:
                 [(now, *key, TaskStatus.RUNNING.value) for key in keys],
             )
 
+    @_write_call
     def update_run_tags(
         self, flow: str, run_id: str, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> RunRecord:
@@ -379,6 +426,7 @@ class SqlMetadataStore:
         return codec.runs_from_joined(rows)[0]
 
     # steps and tasks ----------------------------------------------------------------------
+    @_write_call
     def create_tasks(self, flow: str, run_id: str, tasks: Sequence[NewTask]) -> list[TaskRecord]:
         """Create PENDING tasks (and their steps) in one transaction; ids are 1, 2, 3... per run.
 
@@ -391,6 +439,7 @@ class SqlMetadataStore:
         with self._write() as tx:
             return insert_tasks(tx, flow, run_id, tasks, time.time())
 
+    @_write_call
     def clone_task(self, origin_pathspec: str, flow: str, run_id: str, new: NewTask) -> TaskRecord:
         """Create a SUCCEEDED task in run `run_id` that reuses a finished task of another run.
 
@@ -408,6 +457,7 @@ class SqlMetadataStore:
         with self._write() as tx:
             return clone_into(tx, origin_pathspec, flow, run_id, new, time.time())
 
+    @_write_call
     def settle_unfinished_tasks(self, flow: str, run_id: str) -> None:
         """For a run that stopped early: delete the tasks that never started (and steps left
         without a task), and fail the tasks whose failed attempt was waiting for a retry.
@@ -452,6 +502,7 @@ class SqlMetadataStore:
         return [codec.task_record(row) for row in rows]
 
     # attempts -----------------------------------------------------------------------------
+    @_write_call
     def start_attempt(self, pathspec: str, attempt: int) -> AttemptRecord:
         """Record that attempt `attempt` of the task started; the task becomes RUNNING.
 
@@ -478,6 +529,7 @@ class SqlMetadataStore:
             tasks_changed(tx, key[0], key[1], [(key[2], key[3], TaskStatus.RUNNING, attempt)], now)
         return AttemptRecord(pathspec, attempt, TaskStatus.RUNNING, now, None)
 
+    @_write_call
     def finish_attempt(self, pathspec: str, attempt: int, result: TaskResult) -> None:
         """Record an attempt's artifacts, metadata, outcome and transition in one transaction.
 
@@ -528,6 +580,7 @@ class SqlMetadataStore:
                     ),
                 )
 
+    @_write_call
     def set_attempt_logs(
         self, pathspec: str, attempt: int, *, stdout_key: str | None, stderr_key: str | None
     ) -> None:
@@ -598,6 +651,7 @@ class SqlMetadataStore:
                 raise_if_missing(tx, *codec.task_parts(pathspec), attempt=attempt)
         return sorted((codec.artifact_record(row) for row in rows), key=lambda a: a.name)  # see list_flows
 
+    @_write_call
     def add_task_metadata(self, pathspec: str, events: Sequence[MetadataEvent]) -> None:
         """Append metadata events to the task; each keeps its own attempt number."""
         key = codec.task_key(pathspec)

@@ -33,9 +33,9 @@ from grpc_reflection.v1alpha import reflection
 
 from braidflow.datastore import open_blob_store
 from braidflow.datastore.base import BlobStore
-from braidflow.exceptions import BraidflowError, CommandError, ConfigError
-from braidflow.metadata import open_metadata_store
-from braidflow.metadata.base import MetadataStore, RunChangeFeed
+from braidflow.exceptions import BraidflowError, CommandError
+from braidflow.metadata import open_metadata_database
+from braidflow.metadata.base import MetadataDatabase
 from braidflow.service.auth import CallLog, ServiceInterceptor
 from braidflow.service.handlers import artifacts, events
 from braidflow.service.handlers import metadata as md_handlers
@@ -102,12 +102,8 @@ class ReplyCache:
 class Service:
     """The stores and the handlers bound to them, as grpc generic handlers."""
 
-    def __init__(self, store: MetadataStore, blobs: BlobStore) -> None:
-        if not isinstance(store, RunChangeFeed):
-            raise ConfigError(
-                f"metadata store {store.url!r} keeps no change log; serve a sqlite:// or postgresql:// one"
-            )
-        self.store: events.FeedStore = store
+    def __init__(self, store: MetadataDatabase, blobs: BlobStore) -> None:
+        self.store: MetadataDatabase = store
         self.blobs: BlobStore = blobs
         self.logs: TaskLogs = TaskLogs(store, blobs)
         self.replies: ReplyCache = ReplyCache()
@@ -255,7 +251,7 @@ def _parser(cls: Any) -> Callable[[bytes], Any]:
 
 def build_server(config: ServiceConfig, log: CallLog) -> tuple[grpc.Server, Service, int]:
     """A started-to-be server bound to host:port (port 0 picks a free one); returns the port."""
-    store = open_metadata_store(config.db_url)
+    store = open_metadata_database(config.db_url)
     store.list_flows()  # open (and migrate) the database now: a bad --db fails before serving
     service = Service(store, open_blob_store(config.datastore_url))
     server = grpc.server(

@@ -203,17 +203,31 @@ class MetadataStore(Protocol):
     def batch(self) -> AbstractContextManager[None]:
         """Group the writes made inside the block into one transaction (or one round trip).
 
-        Each call still succeeds or fails on its own, and a failed call changes nothing; the
-        calls that succeeded become visible together when the block ends (even if it raises).
-        Reads inside the block see the block's own writes. Blocks nest.
+        All or nothing: a write that fails raises and undoes every write of the block before
+        it, so the block never leaves half of what it recorded. An interrupt or another error
+        raised between writes still commits the writes that succeeded when the block ends,
+        since they record what really happened. Reads inside the block see its own writes.
+        Blocks nest.
 
         The service provider makes it one round trip instead: writes that return nothing are
         queued and sent, as one Batch RPC run in one transaction, with the next call that needs
         an answer or at the block's end. The Batch sent at the block's end is not waited for:
         the store's next call waits for it first, as sync() does; a queued write that failed
         raises then (its own effect undone, the others kept).
+
+        an answer or at the block's end. The service applies such a batch whole or not at all:
+        a queued write that failed raises then, naming it, and none of that batch applies;
+        what an earlier round trip sent is committed, and visible to others, at once.
         """
     def sync(self) -> None:
         """Wait until every write made so far is recorded (visible to others); raise the first
         that failed. A no-op where the end of batch() already waits (the SQL stores)."""
     def close(self) -> None: ...
+
+class MetadataDatabase(MetadataStore, Protocol):
+    """A MetadataStore on its own database (SQLite, PostgreSQL): what the service serves.
+
+    Besides the protocol, it offers what a server needs to apply a request whole or not at all.
+    """
+    def atomic(self) -> AbstractContextManager[None]:
+        """One transaction for the block, committed only if the block ends without an exception."""

@@ -13,10 +13,9 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator
-from typing import Protocol
 
 from braidflow.exceptions import CommandError
-from braidflow.metadata.base import MetadataStore, RunChange, RunChangeFeed, RunStatus, TaskStatus
+from braidflow.metadata.base import MetadataDatabase, RunChange, RunStatus, TaskStatus
 from braidflow.pathspec import from_resource_name
 from braidflow.wire import convert
 from braidflow.wire._gen.v1 import event_service_pb2 as ev
@@ -24,10 +23,6 @@ from braidflow.wire._gen.v1 import event_service_pb2 as ev
 POLL_S = 0.5  # for changes written by other processes; this server's own wake streams at once
 PAGE = 500  # changes read per query
 _ENDED = {RunStatus.SUCCEEDED.value, RunStatus.FAILED.value}
-
-
-class FeedStore(MetadataStore, RunChangeFeed, Protocol):
-    """A metadata store with a change log: what the events service is served from."""
 
 
 def encode_cursor(change: RunChange) -> str:
@@ -51,7 +46,7 @@ def decode_cursor(cursor: str) -> int:
 
 
 def stream_run_events(
-    store: FeedStore, req: ev.StreamRunEventsRequest, active: Callable[[], bool]
+    store: MetadataDatabase, req: ev.StreamRunEventsRequest, active: Callable[[], bool]
 ) -> Iterator[ev.StreamRunEventsResponse]:
     """StreamRunEvents: send changes after the cursor until the run has ended (or `active` fails)."""
     flow, run_id = from_resource_name(req.name, level="run").split("/")

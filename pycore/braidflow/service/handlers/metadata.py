@@ -6,20 +6,21 @@ ids, transitions and errors are the store's, so the service answers exactly as e
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import zlib
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from braidflow.exceptions import BraidflowError, CommandError, InvalidPathspecError
-from braidflow.metadata.base import MetadataStore
+from braidflow.metadata.base import MetadataDatabase, MetadataStore
 from braidflow.wire import convert
 from braidflow.wire import errors as wire_errors
 from braidflow.wire._gen.v1 import metadata_service_pb2 as ms
 from braidflow.wire._gen.v1 import resources_pb2 as pb
 
 T = TypeVar("T")
-Handler = Callable[[MetadataStore, Any], Any]
+Handler = Callable[[MetadataDatabase, Any], Any]
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
 
@@ -237,22 +238,33 @@ BATCH_OPERATIONS: dict[str, Handler] = {
 }
 
 
-def batch(store: MetadataStore, req: ms.BatchRequest) -> ms.BatchResponse:
-    """Batch: every operation in order inside one `store.batch()`; each fails on its own."""
+def batch(store: MetadataDatabase, req: ms.BatchRequest) -> ms.BatchResponse:
+    """Batch: every operation in order, in one transaction: all of them apply, or, when one
+    fails, none does and the call fails with that operation's error, naming it."""
     results = []
-    with store.batch():
-        for operation in req.operations:
+    with store.atomic():
+        for index, operation in enumerate(req.operations):
             kind = operation.WhichOneof("operation")
-            if kind is None:
-                results.append(ms.BatchResult(error=batch_error(CommandError("empty batch operation"))))
-                continue
             try:
+                if kind is None:
+                    raise CommandError("the operation sets none of its fields")
                 response = BATCH_OPERATIONS[kind](store, getattr(operation, kind))
             except BraidflowError as exc:
-                results.append(ms.BatchResult(error=batch_error(exc)))
-            else:
-                results.append(ms.BatchResult(**{kind: response}))
+                raise _naming_operation(exc, index, kind, len(req.operations)) from exc
+            results.append(ms.BatchResult(**{kind: response}))
     return ms.BatchResponse(results=results)
+
+
+def _naming_operation(exc: BraidflowError, index: int, kind: str | None, total: int) -> BraidflowError:
+    """The error of a failed batch operation, of the same class (so the same status), whose
+    message and `batch_operation` field say which operation of the batch failed."""
+    named = copy.copy(exc)
+    named.args = (
+        f"operations[{index}] ({kind or 'empty'}) of the batch failed, so none of its {total} "
+        f"operations was applied: {exc}",
+    )
+    named.batch_operation = index  # type: ignore[attr-defined]
+    return named
 
 
 def batch_error(exc: BraidflowError) -> pb.BatchError:

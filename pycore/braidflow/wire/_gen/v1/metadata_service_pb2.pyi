@@ -1123,7 +1123,7 @@ class BatchRequest(_message.Message):
     """A client-chosen id (e.g. a UUID): a retry with the same id returns the first reply."""
     @_builtins.property
     def operations(self) -> _containers.RepeatedCompositeFieldContainer[Global___BatchOperation]:
-        """The writes, run in order in one transaction."""
+        """The writes, run in order in one transaction: all of them apply, or none does."""
 
     def __init__(
         self,
@@ -1251,7 +1251,7 @@ Global___BatchResponse: _TypeAlias = BatchResponse  # noqa: Y015
 
 @_typing.final
 class BatchResult(_message.Message):
-    """The outcome of one write of a batch: its response, or the error that undid it alone."""
+    """The outcome of one write of a batch: its response."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -1269,7 +1269,10 @@ class BatchResult(_message.Message):
     ADD_TASK_METADATA_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def error(self) -> _resources_pb2.BatchError:
-        """The write failed and changed nothing; the others still apply."""
+        """Never set by a current server: a batch applies all of its writes or none, and a failing
+        write fails the whole Batch call with its own status, naming it (ErrorInfo metadata field
+        `batch_operation`). Kept so that clients built before this change still parse replies.
+        """
 
     @_builtins.property
     def create_run(self) -> Global___CreateRunResponse:

@@ -300,7 +300,8 @@ class MetadataServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Batch(self, request, context):
-        """Runs several writes in one transaction, in order (a scheduler loop in one round trip).
+        """Runs several writes in one transaction, in order (a scheduler loop in one round trip); if one
+        fails, none applies and the call fails with that write's status.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

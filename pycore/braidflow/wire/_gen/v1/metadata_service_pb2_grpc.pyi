@@ -81,7 +81,9 @@ class MetadataServiceStub:
     ListTaskMetadata: _grpc.UnaryUnaryMultiCallable[_metadata_service_pb2.ListTaskMetadataRequest, _metadata_service_pb2.ListTaskMetadataResponse]
     """Lists every metadata fact of a task, oldest first."""
     Batch: _grpc.UnaryUnaryMultiCallable[_metadata_service_pb2.BatchRequest, _metadata_service_pb2.BatchResponse]
-    """Runs several writes in one transaction, in order (a scheduler loop in one round trip)."""
+    """Runs several writes in one transaction, in order (a scheduler loop in one round trip); if one
+    fails, none applies and the call fails with that write's status.
+    """
 
 @_typing.type_check_only
 class MetadataServiceAsyncStub(MetadataServiceStub):
@@ -131,7 +133,9 @@ class MetadataServiceAsyncStub(MetadataServiceStub):
     ListTaskMetadata: _aio.UnaryUnaryMultiCallable[_metadata_service_pb2.ListTaskMetadataRequest, _metadata_service_pb2.ListTaskMetadataResponse]  # type: ignore[assignment]
     """Lists every metadata fact of a task, oldest first."""
     Batch: _aio.UnaryUnaryMultiCallable[_metadata_service_pb2.BatchRequest, _metadata_service_pb2.BatchResponse]  # type: ignore[assignment]
-    """Runs several writes in one transaction, in order (a scheduler loop in one round trip)."""
+    """Runs several writes in one transaction, in order (a scheduler loop in one round trip); if one
+    fails, none applies and the call fails with that write's status.
+    """
 
 class MetadataServiceServicer(metaclass=_abc_1.ABCMeta):
     """Records flows, runs, steps, tasks and attempts for every client of one service."""
@@ -310,6 +314,8 @@ class MetadataServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _metadata_service_pb2.BatchRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_metadata_service_pb2.BatchResponse, _abc.Awaitable[_metadata_service_pb2.BatchResponse]]:
-        """Runs several writes in one transaction, in order (a scheduler loop in one round trip)."""
+        """Runs several writes in one transaction, in order (a scheduler loop in one round trip); if one
+        fails, none applies and the call fails with that write's status.
+        """
 
 def add_MetadataServiceServicer_to_server(servicer: MetadataServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
