@@ -1,4 +1,5 @@
-"""The service's writes are transactions: a Batch applies whole or not at all.
+"""The service's writes are transactions: a Batch applies whole or not at all, and a write that
+carries a request id is answered once, even by a server killed with SIGKILL and restarted.
 
 Each test runs against a real `braidflow service` process over SQLite and over PostgreSQL, and
 compares a dump of the database (every row of every table) before and after.
@@ -6,6 +7,7 @@ compares a dump of the database (every row of every table) before and after.
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -24,7 +26,7 @@ from braidflow.metadata.base import NewTask, TaskStatus
 from braidflow.wire._gen.v1 import metadata_service_pb2 as ms
 from braidflow.wire._gen.v1 import metadata_service_pb2_grpc as ms_grpc
 from braidflow.wire._gen.v1 import resources_pb2 as pb
-from servers.grpc_service import running_service
+from servers.grpc_service import running_service, start_service, stop_service
 
 
 def _sqlite_dump(url: str) -> list[Any]:
@@ -181,3 +183,48 @@ def test_the_same_batch_without_the_bad_write_applies_whole(service: Any) -> Non
     assert [t.step for t in store.list_tasks("TxFlow", "1")] == ["start", "end"]
     assert store.get_task("TxFlow/1/start/1").status is TaskStatus.RUNNING
     assert [e.field for e in store.list_task_metadata("TxFlow/1/start/1")] == ["f"]
+
+
+def test_a_retried_registration_after_a_lost_reply_and_a_sigkilled_server_creates_no_duplicate(
+    tmp_path: Path, database: Database
+) -> None:
+    service = start_service(tmp_path / "svc", db_url=database.url)
+    try:
+        _populate(service.url)
+        register = ms.CreateTasksRequest(
+            parent=RUN, tasks=[pb.TaskSpec(step="end"), pb.TaskSpec(step="end")], request_id="lost-reply-1"
+        )
+        in_batch = ms.BatchRequest(
+            operations=[
+                ms.BatchOperation(
+                    create_tasks=ms.CreateTasksRequest(parent=RUN, tasks=[pb.TaskSpec(step="x")])
+                )
+            ],
+            request_id="lost-reply-2",
+        )
+        with grpc.insecure_channel(f"127.0.0.1:{service.port}") as channel:
+            stub = ms_grpc.MetadataServiceStub(channel)
+            first = stub.CreateTasks(register)  # the replies the client never got
+            first_batch = stub.Batch(in_batch)
+        service.proc.send_signal(signal.SIGKILL)
+        service.proc.wait(timeout=10)
+        after = database.dump()
+    finally:
+        stop_service(service)
+
+    restarted = start_service(tmp_path / "svc", db_url=database.url)
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{restarted.port}") as channel:
+            stub = ms_grpc.MetadataServiceStub(channel)
+            again = stub.CreateTasks(register)  # the client retries with the same request ids
+            again_batch = stub.Batch(in_batch)
+        assert [t.name for t in again.tasks] == [t.name for t in first.tasks]
+        assert [t.name for t in first.tasks] == [f"{RUN}/steps/end/tasks/2", f"{RUN}/steps/end/tasks/3"]
+        assert again_batch == first_batch
+        assert database.dump() == after  # the retries wrote nothing
+        store = open_metadata_store(restarted.url)
+        assert [t.task_id for t in store.list_tasks("TxFlow", "1")] == ["1", "2", "3", "4"]
+        (new,) = store.create_tasks("TxFlow", "1", [NewTask("end")])  # a new request: a new task
+        assert new.task_id == "5"
+    finally:
+        stop_service(restarted)

@@ -145,10 +145,20 @@ def migrations(dialect: Dialect) -> tuple[tuple[str, ...], ...]:
                     WHERE status <> 'running' AND finished_at IS NOT NULL
             ) recorded ORDER BY at, kind, flow, run_id, task_id, attempt""",
         ),
+        # 4: the replies of writes that carried a request id, so a retry is answered, not redone.
+        (
+            f"""CREATE TABLE request_replies (
+                scope TEXT NOT NULL,
+                request_id TEXT NOT NULL,
+                reply {dialect.bytes_column} NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (scope, request_id))""",
+            "CREATE INDEX request_replies_by_age ON request_replies (created_at)",
+        ),
     )
 
 
-SCHEMA_VERSION = 3  # == len(migrations(...)); a test pins it
+SCHEMA_VERSION = 4  # == len(migrations(...)); a test pins it
 
 
 def stored_version(cursor: DBCursor, dialect: Dialect) -> int:

@@ -9,7 +9,7 @@ or a bad request never leaves half a task visible.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -43,6 +43,10 @@ class ForeachFrame:
     index: int
     num_splits: int
 
+
+# How long the service keeps the reply of a write that carried a request id: far longer than a
+# client goes on retrying (seconds) across a restart of the service, and bounded.
+REPLY_RETENTION_S = 3600.0
 
 # The system tag that records a run's code package: `code_package:<sha256 of the archive>`.
 CODE_PACKAGE_TAG = "code_package:"
@@ -341,10 +345,16 @@ class MetadataStore(Protocol):
 class MetadataDatabase(MetadataStore, RunChangeFeed, Protocol):
     """A MetadataStore on its own database (SQLite, PostgreSQL): what the service serves.
 
-    Besides the protocol, it offers what a server needs to apply a request whole or not at all,
-    and the change log the events service follows.
+    Besides the protocol, it offers what a server needs to apply a request whole or not at all
+    and to answer a write exactly once, and the change log the events service follows.
     """
 
     def atomic(self) -> AbstractContextManager[None]:
         """One transaction for the block, committed only if the block ends without an exception."""
+        ...
+
+    def once(self, scope: str, request_id: str, write: Callable[[], bytes]) -> bytes:
+        """The reply of the first write with this `request_id` in `scope`: `write` runs, and its
+        reply is recorded, in one transaction, only if no reply is recorded yet (kept for
+        REPLY_RETENTION_S); a concurrent call with the same id waits for the first."""
         ...

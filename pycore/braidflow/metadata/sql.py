@@ -22,6 +22,7 @@ from braidflow.metadata import _codec as codec
 from braidflow.metadata._changes import WriteSignal, read_changes, run_changed, tasks_changed
 from braidflow.metadata._connections import ConnectionPool, DBConnection
 from braidflow.metadata._dialect import Dialect
+from braidflow.metadata._replies import check_request_id, record_reply, recorded_reply
 from braidflow.metadata._schema import ensure_schema
 from braidflow.metadata._tasks import INSERT_EVENT, clone_into, event_row, insert_tasks, settle_stopped_run
 from braidflow.metadata._transaction import TASK_KEY, Transaction, raise_if_missing
@@ -167,6 +168,28 @@ class SqlMetadataStore:
             except BaseException:
                 self._abort_batch()
                 raise
+
+    def once(self, scope: str, request_id: str, write: Callable[[], bytes]) -> bytes:
+        """The reply of the first write with this `request_id` in `scope` (e.g. an RPC's name).
+
+        `write` runs, and the reply it returns is recorded, in one transaction, only when no
+        reply is recorded yet; otherwise the recorded reply is returned and nothing is written.
+        The lookup takes the write lock, so a concurrent call with the same id waits for the
+        first to commit and then returns its reply.
+
+        Raises:
+            CommandError: the request id is empty or too long.
+        """
+        check_request_id(request_id)
+        with self.atomic():
+            with self._write() as tx:
+                found = recorded_reply(tx, scope, request_id)
+            if found is not None:
+                return found
+            reply = write()
+            with self._write() as tx:
+                record_reply(tx, scope, request_id, reply, time.time())
+        return reply
 
     def _abort_batch(self) -> None:
         """Roll back the open batch's transaction, if it has begun; later writes begin anew."""

@@ -5,8 +5,9 @@ same rules, same errors), so every handler makes one call of the very `MetadataS
 `BlobStore` classes the embedded provider uses and converts the result; errors go through
 the one table in `wire/errors.py`. What is the server's own:
 
-- a cache of replies by `request_id`, so a client that retries a write after losing the reply
-  gets the first reply again instead of a second copy of its tasks;
+- answering a write that carries a `request_id` once: its reply is recorded in the database in
+  the write's own transaction (`MetadataDatabase.once`), so a client that retries after losing
+  the reply gets the first reply again, not a second copy of its tasks, even across a restart;
 - token authentication and one JSON log line per call (`service/auth.py`);
 - the standard health service and server reflection, for load balancers and `grpcurl`;
 - SIGTERM (or `braidflow service stop`) drains: new calls are refused, calls in flight get
@@ -19,7 +20,6 @@ import logging
 import signal
 import threading
 import traceback
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent import futures
 from dataclasses import dataclass
@@ -70,35 +70,6 @@ class ServiceConfig:
     workers: int = 16
 
 
-class ReplyCache:
-    """The replies of recent writes that carried a `request_id`, by (method, request_id)."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self._size = size
-        self._replies: OrderedDict[tuple[str, str], Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self._running: dict[tuple[str, str], threading.Lock] = {}
-
-    def once(self, method: str, request_id: str, make: Callable[[], Any]) -> Any:
-        """The reply of the first call with this id; `make` runs only if there was none."""
-        key = (method, request_id)
-        with self._lock:
-            if key in self._replies:
-                return self._replies[key]
-            gate = self._running.setdefault(key, threading.Lock())
-        with gate:  # two concurrent retries of one request: the second waits for the first
-            with self._lock:
-                if key in self._replies:
-                    return self._replies[key]
-            reply = make()
-            with self._lock:
-                self._replies[key] = reply
-                self._running.pop(key, None)
-                while len(self._replies) > self._size:
-                    self._replies.popitem(last=False)
-        return reply
-
-
 class Service:
     """The stores and the handlers bound to them, as grpc generic handlers."""
 
@@ -106,7 +77,6 @@ class Service:
         self.store: MetadataDatabase = store
         self.blobs: BlobStore = blobs
         self.logs: TaskLogs = TaskLogs(store, blobs)
-        self.replies: ReplyCache = ReplyCache()
         self.stopping: threading.Event = threading.Event()
         self.health: health.HealthServicer = health.HealthServicer()
 
@@ -116,7 +86,7 @@ class Service:
             name: grpc.unary_unary_rpc_method_handler(
                 self._unary(name, fn),
                 request_deserializer=_parser(getattr(ms, f"{name}Request")),
-                response_serializer=getattr(ms, f"{name}Response").SerializeToString,
+                response_serializer=_serialize,
             )
             for name, fn in md_handlers.UNARY.items()
         }
@@ -182,9 +152,12 @@ class Service:
             if isinstance(request, Unparsable):
                 return self._guard(context, request.fail)
             request_id = request.request_id if "request_id" in request.DESCRIPTOR.fields_by_name else ""
-            if request_id:
+            if request_id:  # the reply goes out as the bytes recorded with the write
                 return self._guard(
-                    context, lambda: self.replies.once(method, request_id, lambda: fn(self.store, request))
+                    context,
+                    lambda: self.store.once(
+                        method, request_id, lambda: fn(self.store, request).SerializeToString()
+                    ),
                 )
             return self._guard(context, lambda: fn(self.store, request))
 
@@ -235,6 +208,11 @@ class Unparsable:
 
     def __getattr__(self, name: str) -> Any:
         raise CommandError(self._problem)
+
+
+def _serialize(reply: Any) -> bytes:
+    """A response's bytes; a reply replayed from the database is bytes already."""
+    return reply if isinstance(reply, bytes) else bytes(reply.SerializeToString())
 
 
 def _parser(cls: Any) -> Callable[[bytes], Any]:
