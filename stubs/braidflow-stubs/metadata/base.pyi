@@ -212,23 +212,21 @@ class MetadataStore(Protocol):
 
         The service provider makes it one round trip instead: writes that return nothing are
         queued and sent, as one Batch RPC run in one transaction, with the next call that needs
-        an answer or at the block's end. The Batch sent at the block's end is not waited for:
-        the store's next call waits for it first, as sync() does; a queued write that failed
-        raises then (its own effect undone, the others kept).
-
-        an answer or at the block's end. The service applies such a batch whole or not at all:
-        a queued write that failed raises then, naming it, and none of that batch applies;
-        what an earlier round trip sent is committed, and visible to others, at once.
+        an answer or at the block's end, and the service applies such a batch whole or not at
+        all. The Batch sent at the block's end is not waited for: the store's next call waits for
+        it first, as sync() does; a queued write that failed raises then, naming it, and none of
+        that batch applies. What an earlier round trip sent is committed, and visible to others.
         """
     def sync(self) -> None:
         """Wait until every write made so far is recorded (visible to others); raise the first
         that failed. A no-op where the end of batch() already waits (the SQL stores)."""
     def close(self) -> None: ...
 
-class MetadataDatabase(MetadataStore, Protocol):
+class MetadataDatabase(MetadataStore, RunChangeFeed, Protocol):
     """A MetadataStore on its own database (SQLite, PostgreSQL): what the service serves.
 
-    Besides the protocol, it offers what a server needs to answer a write exactly once.
+    Besides the protocol, it offers what a server needs to apply a request whole or not at all
+    and to answer a write exactly once, and the change log the events service follows.
     """
     def atomic(self) -> AbstractContextManager[None]:
         """One transaction for the block, committed only if the block ends without an exception."""
