@@ -123,10 +123,13 @@ def test_bytes_that_are_not_grpc_leave_the_server_serving(service: Any, tmp_path
     ]
     for payload in payloads:
         with socket.create_connection(("127.0.0.1", service.port), timeout=10) as sock:
-            sock.sendall(payload)
-            sock.shutdown(socket.SHUT_WR)
-            while sock.recv(65536):  # the server answers (a GOAWAY) and closes, or just closes
-                pass
+            try:
+                sock.sendall(payload)
+                sock.shutdown(socket.SHUT_WR)
+                while sock.recv(65536):  # the server answers (a GOAWAY) and closes, or just closes
+                    pass
+            except (ConnectionResetError, BrokenPipeError):
+                pass  # it closed the connection before reading all of it: refused all the same
     assert _serving(service.port)
     assert _stored(tmp_path / "svc") == before
     assert service.proc.poll() is None
