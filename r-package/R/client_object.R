@@ -34,6 +34,16 @@ client_time <- function(seconds) {
   as.POSIXct(seconds, origin = "1970-01-01", tz = "UTC")
 }
 
+#' The code package as the Python client describes it, `files` as a character vector
+#' @noRd
+client_code <- function(code) {
+  if (is.null(code)) {
+    return(NULL)
+  }
+  code$files <- as.character(unlist(code$files))
+  code
+}
+
 #' Open the client object one level below `parent`, or at a pathspec
 #'
 #' @param level `"run"`, `"step"` or `"task"`.

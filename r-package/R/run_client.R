@@ -16,7 +16,9 @@
 #' @field steps The names of the run's steps, most recently started first.
 #' @field end_task The id of the `end` step's task, NULL until it exists.
 #' @field artifacts The names of the artifacts of the `end` task (empty before it exists).
-#' @field code The run's code package: always NULL, runs are local.
+#' @field code The code package the run stored when it started, as a list: `path` (where it
+#'   is stored), `script` (the flow file), `flowspec` (that file's source then) and `files`
+#'   (every file packaged); NULL for a run recorded before packages were stored.
 #'
 #' @section Errors:
 #' `run_client$new()` raises `braidflow_error_not_found` for a run that does not exist, and
@@ -101,7 +103,7 @@ run_client <- R6::R6Class(
     steps = function() as.character(unlist(private$ask("child_ids"))),
     end_task = function() private$ask("end_task_id"),
     artifacts = function() as.character(unlist(private$ask("artifact_names"))),
-    code = function() NULL
+    code = function() client_code(private$ask("code_package"))
   ))
 )
 

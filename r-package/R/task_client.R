@@ -21,7 +21,8 @@
 #' @field index The task's index in its innermost foreach, NULL outside a foreach.
 #' @field metadata_dict A named list: the latest value of each metadata field of the task.
 #' @field runtime_name Where the task ran: `"local"` for the local scheduler.
-#' @field code The task's code package: always NULL, runs are local.
+#' @field code The code package of the task's run, as [run_client]'s `code`: a list of
+#'   `path`, `script`, `flowspec` and `files`, or NULL.
 #'
 #' @section Errors:
 #' `task_client$new()` raises `braidflow_error_not_found` for a task that does not exist;
@@ -84,7 +85,7 @@ task_client <- R6::R6Class(
     index = function() private$attr("index"),
     metadata_dict = function() private$ask("metadata_dict"),
     runtime_name = function() private$attr("runtime_name"),
-    code = function() NULL
+    code = function() client_code(private$ask("code_package"))
   ))
 )
 

@@ -132,6 +132,21 @@ def artifact_r_bytes(obj: Run | Task, name: str) -> bytearray:
     return bytearray(to_r_bytes(value))
 
 
+def code_package(obj: Run | Task) -> dict[str, str | list[str]] | None:
+    """The code package of a run (a task's run) as `path`, `script`, `flowspec` and `files`;
+    None for a run recorded before braidflow stored packages."""
+    code = obj.code
+    if code is None:
+        return None
+    info = code.info
+    return {
+        "path": code.path,
+        "script": str(info["script"]),
+        "flowspec": code.flowspec,
+        "files": [str(name) for name in info.get("files", [])],
+    }
+
+
 def exception_info(task: Task) -> dict[str, str] | None:
     """The exception that failed the task as `type`, `message` and `traceback`; None if none."""
     info = task.exception

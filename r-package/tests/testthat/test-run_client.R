@@ -14,7 +14,17 @@ test_that("a run opens from its flow and id, or from its pathspec, with Metaflow
   expect_setequal(run$steps, c("start", "square", "join", "end"))
   expect_identical(run$end_task, run$step("end")$a_task)
   expect_true("user:tester" %in% run$tags)
-  expect_null(run$code)
+})
+
+test_that("a run's code package holds the flow file as it was when the run started", {
+  local_client_project()
+  code <- run_client$new("ClientFlow/2")$code
+  expect_named(code, c("path", "script", "flowspec", "files"))
+  expect_identical(code$script, "client_flow.py")
+  expect_match(code$flowspec, "class ClientFlow(FlowSpec)", fixed = TRUE)
+  expect_true("client_flow.py" %in% code$files)
+  expect_type(code$files, "character")
+  expect_match(code$path, "#[0-9a-f]{64}$")
 })
 
 test_that("latest_run and latest_successful_run are accepted as run ids", {

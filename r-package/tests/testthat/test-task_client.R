@@ -16,6 +16,7 @@ test_that("a task opens from its step and id, or from its pathspec, with its log
   expect_identical(task$metadata_dict$user, "tester")
   expect_true(all(c("items", "label", "frame") %in% task$artifacts))
   expect_identical(new_task("ClientFlow", "2", "start", task$id)$pathspec, task$pathspec)
+  expect_identical(task$code, run_client$new("ClientFlow/2")$code)
 })
 
 test_that("a task inside a foreach knows its index", {
