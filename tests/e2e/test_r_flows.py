@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 import braidflow
 from braidflow.exceptions import NotFoundError
+from braidflow.r_bridge import RObject
 
 # On the local datastore only, to bound the suite's time: an R flow and the R client on S3 are
 # tests/e2e/test_s3_datastore.py (R loads the core, boto3 and ssl into its own process).
@@ -43,6 +45,9 @@ def test_r_flow_runs_and_python_reads_its_artifacts(rscript: Any) -> None:
     end = run["end"].task
     assert "total 14 alpha 0.7" in end.stdout
     assert f"pathspec {end.pathspec}" in end.stdout  # current() in R
+    code = run.code  # the code package holds the R flow file and the helper it sources
+    assert code is not None and code.info["script"] == "hello.R"
+    assert "helper.R" in code.info["files"] and 'braidflow("HelloRFlow")' in code.flowspec
 
 
 def test_r_error_fails_the_task_with_its_message_and_r_call_stack(rscript: Any) -> None:
@@ -76,6 +81,118 @@ def test_resume_reruns_the_failed_r_step_and_reuses_the_rest(rscript: Any) -> No
     assert run.successful
     assert run.data.seen == 5
     assert "Cloned from FailingRFlow/1/start" in proc.stdout
+
+
+def test_resume_from_a_named_step_of_a_chosen_origin_run(rscript: Any) -> None:
+    assert rscript("failing.R", "run").returncode == 1
+    assert rscript("failing.R", "run").returncode == 1
+    proc = rscript("failing.R", "resume", "validate", "--origin-run-id", "1", FAILING_LIMIT="10")
+    assert proc.returncode == 0, proc.stderr
+    assert "Resuming FailingRFlow/1 as run FailingRFlow/3" in proc.stdout + proc.stderr
+    assert "Cloned from FailingRFlow/1/start" in proc.stdout  # from run 1, not the latest run 2
+    run = braidflow.Run("FailingRFlow/3")
+    assert run.successful and run.data.seen == 5
+
+
+def test_run_takes_tags_and_max_workers_and_help_lists_every_command(rscript: Any) -> None:
+    proc = rscript("hello.R", "run", "--tag", "nightly", "--tag", "r", "--max-workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    run = braidflow.Flow("HelloRFlow").latest_run
+    assert {"nightly", "r"} <= set(run.user_tags)
+    assert run.successful and run.data.total == 14
+    helped = rscript("hello.R", "--help")
+    assert helped.returncode == 0, helped.stderr
+    for command in ("check", "logs", "resume", "run", "show"):
+        assert f"  {command} " in helped.stdout
+    run_help = rscript("hello.R", "run", "--help").stdout
+    assert "--tag" in run_help and "--max-workers" in run_help and "--with" in run_help
+    resume_help = rscript("hello.R", "resume", "--help").stdout
+    assert "--origin-run-id" in resume_help
+
+
+def test_r_parameters_with_type_separator_and_required(rscript: Any) -> None:
+    missing = rscript("params.R", "run")
+    assert missing.returncode == 2
+    assert "missing required parameter 'ids'" in missing.stderr
+    with pytest.raises(NotFoundError):
+        braidflow.Flow("ParamsRFlow")
+    proc = rscript("params.R", "run", "--ids", "1,2,3", "--scale", "2")
+    assert proc.returncode == 0, proc.stderr
+    data = braidflow.Flow("ParamsRFlow").latest_run["start"].task.data
+    assert data.ids == [1, 2, 3]  # split on the separator, each an int
+    assert data.n_ids == 3 and data.total == 12.0
+
+
+def test_environment_variables_and_resources_decorate_r_steps(rscript: Any) -> None:
+    proc = rscript("environment.R", "run")
+    assert proc.returncode == 0, proc.stderr
+    run = braidflow.Flow("EnvironmentRFlow").latest_run
+    assert run["start"].task.data.greeting == "hi from the decorator"
+    assert run.data.other == "set by decorator()"
+
+
+def test_an_r_value_that_cannot_be_stored_fails_the_task_naming_the_artifact(rscript: Any) -> None:
+    proc = rscript("unstorable.R", "run")
+    assert proc.returncode == 1
+    task = task_of("UnstorableRFlow", "start")
+    assert not task.successful
+    assert task.exception.exception.startswith("artifact 'deep' cannot be stored: C stack usage")
+    assert "Run UnstorableRFlow/1 failed" in proc.stdout + proc.stderr
+
+
+def test_opaque_values_pass_unchanged_through_steps_of_the_other_language(rscript: Any) -> None:
+    proc = rscript("opaque.R", "run")
+    assert proc.returncode == 0, proc.stderr
+    run = braidflow.Flow("OpaqueRFlow").latest_run
+    relay = run["relay"].task.data
+    assert relay.ratio_class == "braidflow_python_object"  # what R sees of a Fraction
+    assert relay.ratio_again == Fraction(1, 3)  # assigned in R, the same Fraction in Python
+    inspect = run["inspect"].task.data
+    assert inspect.ratio_is_back is True
+    assert inspect.fit_repr == "<R object of class 'lm' (opaque in Python)>"
+    assert isinstance(inspect.fit_again, RObject) and inspect.fit_again == relay.fit
+    assert run.data.slope == pytest.approx(3.932409, abs=1e-6)  # R used the fit Python passed on
+
+
+def test_a_misspelt_r_function_stops_the_script_naming_file_line_and_step(
+    rscript: Any, tmp_path: Path
+) -> None:
+    flow = tmp_path / "typo.R"
+    flow.write_text(
+        "library(braidflow)\n"
+        'braidflow("TypoRFlow") %>%\n'
+        '  step(step = "start", r_function = strat, next_step = "end") %>%\n'
+        '  step(step = "end") %>%\n'
+        "  run()\n"
+    )
+    proc = rscript(flow, "run")
+    assert proc.returncode != 0
+    assert f"{flow}:3 in step 'start': r_function cannot be found (object 'strat' not found)" in proc.stderr
+    with pytest.raises(NotFoundError):
+        braidflow.Flow("TypoRFlow")
+
+
+def test_run_called_from_a_sourcing_script_ignores_metaflow_only_arguments_with_a_warning(
+    rscript: Any, tmp_path: Path
+) -> None:
+    flow = tmp_path / "sourced.R"
+    flow.write_text(
+        "library(braidflow)\n"
+        'braidflow("SourcedRFlow") %>%\n'
+        '  parameter("x", default = 1) %>%\n'
+        '  step(step = "start", r_function = function(self) self$y <- self$x * 2, next_step = "end") %>%\n'
+        '  step(step = "end") %>%\n'
+        '  run(package_suffixes = ".R", datastore = "local", max_workers = 1, x = 3, tag = "sourced")\n'
+    )
+    driver = tmp_path / "driver.R"
+    driver.write_text(f'status <- source("{flow}")$value\ncat("status:", status, "\\n")\n')
+    proc = rscript(driver)
+    assert proc.returncode == 0, proc.stderr
+    assert "status: 0" in proc.stdout
+    assert "'package_suffixes' has no meaning in braidflow and is ignored" in proc.stderr
+    assert "'datastore' has no meaning in braidflow and is ignored" in proc.stderr
+    run = braidflow.Flow("SourcedRFlow").latest_run
+    assert run.data.y == 6.0 and "sourced" in run.user_tags
 
 
 def test_a_script_sourcing_the_flow_gets_the_run_status_and_goes_on(rscript: Any, tmp_path: Path) -> None:
@@ -122,6 +239,7 @@ def test_step_self_behaves_as_in_metaflow_r(rscript: Any) -> None:
     assert start.verbose is True  # an is_flag parameter given without a value
     join = task_of("SemanticsRFlow", "join").data
     assert join.from_a == "a"  # inputs addressed by branch name
+    assert sorted(join.by_index) == ["a", "b"]  # and by position
     assert "MergeArtifactsException" in join.conflict
     assert join.shared == "joined"
 

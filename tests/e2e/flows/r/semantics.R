@@ -20,6 +20,7 @@ branch_b <- function(self) self$shared <- "b"
 
 join <- function(self, inputs) {
   self$from_a <- inputs$branch_a$shared
+  self$by_index <- c(inputs[[1]]$shared, inputs[[2]]$shared)
   self$conflict <- attempt(merge_artifacts(self, inputs))
   self$shared <- "joined"
 }
