@@ -12,7 +12,15 @@ CONSTANTS = {
     "obj_const": [],
     "base_const": "from the base class",
 }
-NOT_CONSTANTS = ("_private", "a_property", "a_static", "a_classmethod", "helper", "shadowed")
+NOT_CONSTANTS = (
+    "_private",
+    "a_property",
+    "a_static",
+    "a_classmethod",
+    "helper",
+    "shadowed",
+    "read_constants",
+)
 
 
 @pytest.fixture
@@ -25,6 +33,8 @@ def test_constants_are_readable_in_steps_and_read_only(const_run):
     start = const_run["start"].task.data
     assert start.seen == (123, "a constant string", [], "from the base class", 3000)
     assert "int_const" in start.assign_error and "read-only" in start.assign_error
+    join_error = const_run["fan_join"].task.data.join_assign_error  # a join: read-only there too
+    assert "str_const" in join_error and "read-only" in join_error
     assert start.parameter_names == ["alpha"]  # constants are not parameters
     assert const_run["join"].task.data.after_join == (123, "a constant string")
     assert const_run.data.at_end == 123
@@ -34,6 +44,8 @@ def test_every_task_stores_the_constants(const_run):
     tasks = [t for s in const_run for t in s]
     assert len(tasks) == 8
     for task in tasks:
+        # every step, joins and foreach splits included, read them on self while it ran
+        assert task.data.read_here == (123, "a constant string", [], "from the base class"), task
         for name, value in CONSTANTS.items():
             assert task[name].data == value
             assert getattr(task.data, name) == value
@@ -47,6 +59,8 @@ def test_every_task_stores_the_constants(const_run):
 @pytest.mark.datastores("local")  # counts the files of the local datastore
 def test_constants_are_stored_once(const_run, project):
     tasks = [t for s in const_run for t in s]
+    for name in CONSTANTS:  # one content key per constant, whichever task reads it
+        assert len({task[name].sha for task in tasks}) == 1, name
     shas = {task["big_const"].sha for task in tasks}
     assert len(shas) == 1  # every task refers to the same blob
     (sha,) = shas

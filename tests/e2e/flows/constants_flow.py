@@ -44,8 +44,13 @@ class ConstantsFlow(Base):
     def shadowed(self):
         return "not an artifact either"
 
+    def read_constants(self):
+        """What this step reads of the constants (every step calls it)."""
+        self.read_here = (self.int_const, self.str_const, self.obj_const, self.base_const)
+
     @step
     def start(self):
+        self.read_constants()
         self.seen = (self.int_const, self.str_const, self.obj_const, self.base_const, len(self.big_const))
         self.parameter_names = current.parameter_names
         try:
@@ -56,28 +61,38 @@ class ConstantsFlow(Base):
 
     @step
     def left(self):
+        self.read_constants()
         self.next(self.join)
 
     @step
     def right(self):
+        self.read_constants()
         self.next(self.join)
 
     @step
     def join(self, inputs):
+        self.read_constants()
         self.after_join = (self.int_const, self.str_const)
         self.items = [1, 2]
         self.next(self.fan, foreach="items")
 
     @step
     def fan(self):
+        self.read_constants()
         self.next(self.fan_join)
 
     @step
     def fan_join(self, inputs):
+        self.read_constants()
+        try:
+            self.str_const = "changed in a join"
+        except AttributeError as exc:
+            self.join_assign_error = str(exc)
         self.next(self.end)
 
     @step
     def end(self):
+        self.read_constants()
         self.at_end = self.int_const
 
 
