@@ -43,8 +43,10 @@ def explore() -> None:
     for step in run:
         assert_type(step, Step)
     step = run["start"]
+    assert_type(step, Step)
     for task in step:
         assert_type(task, Task)
+    assert_type(step["1"], Task)
     task = Task("HelloFlow/3/start/1", attempt=0)
     assert_type(task.exception, ExceptionInfo | None)
     assert_type(task.stdout, str)
@@ -52,6 +54,7 @@ def explore() -> None:
     assert_type(task.metadata_dict, dict[str, str])
     for artifact in task:
         assert_type(artifact, DataArtifact)
+    assert_type(task["message"], DataArtifact)
     assert_type(task["message"].data, Any)
     for when, line in task.loglines("stdout"):
         assert_type(when, datetime)
