@@ -3,6 +3,8 @@ flows whose steps are written in both."""
 
 from __future__ import annotations
 
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -19,7 +21,6 @@ import braidflow
 pytestmark = pytest.mark.datastores("local")
 
 ROOT = Path(__file__).parents[2]
-PY_HELLO = ROOT / "pycore" / "braidflow" / "tutorials" / "00-helloworld"
 R_TUTORIALS = ROOT / "r-package" / "inst" / "tutorials"
 
 
@@ -36,19 +37,41 @@ def python(
     )
 
 
-def test_each_hello_world_is_read_from_the_other_language(project: Any, rscript: Any) -> None:
-    assert python(project, PY_HELLO / "helloworld.py", "run").returncode == 0
-    r_hello = rscript(R_TUTORIALS / "00-helloworld" / "helloworld.R", "run")
-    assert r_hello.returncode == 0, r_hello.stderr
-    from_python = python(project, PY_HELLO / "read_r_hello.py")
-    assert from_python.returncode == 0, from_python.stderr
-    assert "Python reads R's HelloRFlow/" in from_python.stdout
-    assert "message = 'Hi from braidflow, in R!'" in from_python.stdout
-    from_r = rscript(R_TUTORIALS / "00-helloworld" / "read_python_hello.R")
-    assert from_r.returncode == 0, from_r.stderr
-    assert "R reads Python's HelloFlow/" in from_r.stdout
-    assert 'message = "Hi from braidflow!"' in from_r.stdout
-    assert "Poetry" not in from_r.stderr  # reticulate is pointed at braidflow's Python
+def make_run_commands() -> list[list[str]]:
+    """The commands of the Makefile's `run` recipe, its variables expanded (python is this one)."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    variables = dict(re.findall(r"^(HELLO|R_HELLO) := (.+)$", makefile, re.M))
+    recipe = re.search(r"^run:.*\n((?:\t.*\n)+)", makefile, re.M)
+    assert recipe, "the Makefile has no run recipe"
+    commands = []
+    for line in recipe.group(1).splitlines():
+        line = line.strip().replace("$(BIN)/python", sys.executable)
+        for name, value in variables.items():
+            line = line.replace(f"$({name})", str(ROOT / value))
+        commands.append(shlex.split(line))
+    return commands
+
+
+def test_make_run_runs_both_hello_worlds_and_reads_each_from_the_other_language(
+    project: Any, rscript: Any
+) -> None:
+    commands = make_run_commands()
+    assert [c[0] for c in commands].count("Rscript") == 3  # the R part of `make run`
+    outputs = []
+    for command in commands:
+        if command[0] == "Rscript":
+            proc = rscript(command[1], *command[2:])
+        else:
+            proc = python(project, Path(command[1]), *command[2:])
+        assert proc.returncode == 0, f"{command} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+        outputs.append(proc)
+    out = "".join(proc.stdout for proc in outputs)
+    assert "HelloRFlow/1 stored message = Hi from braidflow, in R!" in out  # R reads R
+    assert "Python reads R's HelloRFlow/" in out
+    assert "message = 'Hi from braidflow, in R!'" in out
+    assert "R reads Python's HelloFlow/" in out
+    assert 'message = "Hi from braidflow!"' in out
+    assert "Poetry" not in "".join(proc.stderr for proc in outputs)  # reticulate uses braidflow's Python
 
 
 def test_mixed_language_tutorial_runs_both_ways(project: Any, rscript: Any) -> None:

@@ -29,3 +29,19 @@ def test_root_description_matches_the_r_package() -> None:
 def test_r_package_version_is_the_python_version() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert read_dcf(ROOT / "r-package" / "DESCRIPTION")["Version"] == pyproject["project"]["version"]
+
+
+def test_the_r_package_needs_only_packages_debian_ships_and_make_installs() -> None:
+    package = read_dcf(ROOT / "r-package" / "DESCRIPTION")
+    needed = {
+        name.split("(")[0].strip()
+        for field in ("Imports", "Suggests")
+        for name in package.get(field, "").split(",")
+        if name.strip()
+    }
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    debs = re.search(r"^R_DEBS := ((?:.*\\\n)*.*)$", makefile, re.M)
+    assert debs, "the Makefile lists no R_DEBS"
+    installed = set(debs.group(1).replace("\\\n", " ").split())
+    missing = sorted(name for name in needed if f"r-cran-{name.lower()}" not in installed)
+    assert not missing, f"R packages the Makefile does not install from Debian: {missing}"
