@@ -1,11 +1,23 @@
 # The one helper that raises braidflow's R conditions: class c("braidflow_error_<kind>",
 # "braidflow_error", "error", "condition"), so callers and tests can catch by kind.
+# A flow that cannot run, declared in the script `Rscript flow.R` runs, also makes the script exit
+# with status 2 once R has printed the error, as the core's checks of a flow do.
 abort_braidflow <- function(message, kind, ..., call = sys.call(-1)) {
+  if ("invalid_flow" %in% kind && declaring_the_script_flow()) {
+    exit_with_status(2L)
+  }
   condition <- structure(
     class = c(paste0("braidflow_error_", kind), "braidflow_error", "error", "condition"),
     list(message = message, call = call, ...)
   )
   stop(condition)
+}
+
+# Whether the flow being declared is in the file `Rscript` runs (not one it source()s).
+declaring_the_script_flow <- function() {
+  script <- script_file()
+  file <- flow_file()
+  !is.null(script) && !is.null(file) && normalizePath(script) == file
 }
 
 # Evaluate code that calls Python, translating a Python exception into an R condition raised by

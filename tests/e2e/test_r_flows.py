@@ -166,10 +166,14 @@ def test_a_misspelt_r_function_stops_the_script_naming_file_line_and_step(
         "  run()\n"
     )
     proc = rscript(flow, "run")
-    assert proc.returncode != 0
+    assert proc.returncode == 2  # a flow that cannot run, as for the core's checks
     assert f"{flow}:3 in step 'start': r_function cannot be found (object 'strat' not found)" in proc.stderr
     with pytest.raises(NotFoundError):
         braidflow.Flow("TypoRFlow")
+    named = tmp_path / "badname.R"
+    named.write_text('library(braidflow)\nbraidflow("my flow") %>% run()\n')
+    bad_name = rscript(named, "run")
+    assert bad_name.returncode == 2 and "the flow name must be one identifier" in bad_name.stderr
 
 
 def test_run_called_from_a_sourcing_script_ignores_metaflow_only_arguments_with_a_warning(
