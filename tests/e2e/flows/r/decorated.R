@@ -14,7 +14,7 @@ forever <- function(self) {
   }
 }
 
-braidflow("DecoratedRFlow") %>%
+metaflow("DecoratedRFlow") %>%  # Metaflow R's spelling: an alias of braidflow()
   step(retry(times = 1, minutes_between_retries = 0), step = "start", r_function = flaky,
        next_step = "caught") %>%
   step(catch(var = "problem", print_exception = FALSE), step = "caught", r_function = broken,
