@@ -32,6 +32,33 @@ def test_testthat_suite_passes(r_env: dict[str, str]) -> None:
     assert passed > 0
 
 
+def test_r_cmd_check_finds_no_error_and_no_warning(r_env: dict[str, str], tmp_path: Path) -> None:
+    # The testthat suite is the test above; here R CMD check looks at everything else (code,
+    # documentation, examples, dependencies). No manual: Debian's R has no LaTeX here.
+    build = subprocess.run(
+        ["R", "CMD", "build", "--no-build-vignettes", str(R_PACKAGE)],
+        cwd=tmp_path,
+        env=r_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    (tarball,) = tmp_path.glob("braidflow_*.tar.gz")
+    check = subprocess.run(
+        ["R", "CMD", "check", "--no-manual", "--no-tests", tarball.name],
+        cwd=tmp_path,
+        env={**r_env, "_R_CHECK_FORCE_SUGGESTS_": "false"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    status = re.search(r"^Status: (.+)$", check.stdout, re.MULTILINE)
+    assert status, f"R CMD check printed no status\n{check.stdout}\n{check.stderr}"
+    print(status.group(0))
+    assert "ERROR" not in status.group(1) and "WARNING" not in status.group(1), check.stdout
+
+
 def test_namespace_and_man_match_the_roxygen_comments(tmp_path: Path) -> None:
     copy = tmp_path / "r-package"
     shutil.copytree(R_PACKAGE, copy)
