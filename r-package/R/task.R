@@ -33,7 +33,9 @@ task_run <- function(fn, self, inputs, workdir, seconds, bridge) {
         invokeRestart("muffleWarning")
       },
       error = function(e) {
-        failure <<- c(conditionMessage(e), task_call_stack(sys.calls()))
+        calls <- sys.calls()
+        internal <- vapply(seq_along(calls), function(i) is_braidflow_function(sys.function(i)), logical(1))
+        failure <<- c(conditionMessage(e), task_call_stack(calls, internal))
       }
     ),
     error = function(e) {
@@ -43,14 +45,24 @@ task_run <- function(fn, self, inputs, workdir, seconds, bridge) {
   if (is.null(failure)) character(0) else failure
 }
 
-# The calls from the step function down to where the error was raised, one line each.
-task_call_stack <- function(calls) {
+# Whether `fn` is one of this package's functions (self's `$`, merge_artifacts()...).
+is_braidflow_function <- function(fn) {
+  env <- environment(fn)
+  !is.null(env) && identical(topenv(env), asNamespace("braidflow"))
+}
+
+# The calls from the step function down to where the error was raised, one line each. The
+# stack ends at the step's first call into braidflow (`self$x`, `merge_artifacts()`): the
+# frames below it are the package's, not the user's. `internal` flags those calls.
+task_call_stack <- function(calls, internal = rep(FALSE, length(calls))) {
   is_step <- vapply(calls, function(call) identical(call[[1]], quote(fn)), logical(1))
   first <- match(TRUE, is_step)
   if (is.na(first)) {
     return(character(0))
   }
-  calls <- calls[first:length(calls)]
+  inside <- which(internal & seq_along(calls) > first)
+  last <- if (length(inside)) inside[1] else length(calls)
+  calls <- calls[first:last]
   handler <- match(TRUE, vapply(calls, function(call) {
     head <- call[[1]]
     is.name(head) && as.character(head) %in% c(".handleSimpleError", "h", ".signalSimpleWarning")

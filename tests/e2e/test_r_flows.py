@@ -137,7 +137,34 @@ def test_an_r_value_that_cannot_be_stored_fails_the_task_naming_the_artifact(rsc
     task = task_of("UnstorableRFlow", "start")
     assert not task.successful
     assert task.exception.exception.startswith("artifact 'deep' cannot be stored: C stack usage")
+    stack = task.stderr.split("R call stack (innermost last):", 1)[1]
+    assert "1: start(self)" in stack and "3: `$<-.braidflow_self`(" in stack  # ends at the assignment
+    assert "tryCatch" not in stack and "self_set" not in stack  # none of braidflow's own frames
     assert "Run UnstorableRFlow/1 failed" in proc.stdout + proc.stderr
+
+
+def test_reading_an_artifact_never_set_fails_with_attribute_error_and_the_r_stack_only(
+    rscript: Any, tmp_path: Path
+) -> None:
+    flow = tmp_path / "missing.R"
+    flow.write_text(
+        "library(braidflow)\n"
+        "use <- function(x) x + 1\n"
+        'braidflow("MissingReadRFlow") %>%\n'
+        '  step(step = "start", r_function = function(self) self$y <- use(self$never_set),\n'
+        '       next_step = "end") %>%\n'
+        '  step(step = "end") %>%\n'
+        "  run()\n"
+    )
+    proc = rscript(flow, "run")
+    assert proc.returncode == 1
+    task = task_of("MissingReadRFlow", "start")
+    assert task.exception.type == "AttributeError"
+    assert "has no attribute 'never_set'" in task.exception.exception
+    assert "R call stack (innermost last):" in task.stderr
+    assert "2: use(self$never_set)" in task.stderr
+    assert "self_get" not in task.stderr and "bridge_value" not in task.stderr
+    assert "Traceback" not in task.stderr  # the bridge's Python frames stay out of the log
 
 
 def test_opaque_values_pass_unchanged_through_steps_of_the_other_language(rscript: Any) -> None:

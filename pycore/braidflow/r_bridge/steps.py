@@ -109,7 +109,11 @@ def run_r_step(function: RFunction, workdir: str, step: str, self: FlowSpec, inp
         sys.stderr.writelines(f"  {i}: {call}\n" for i, call in enumerate(stack, 1))
     sys.stderr.flush()
     if bridge.error is not None and bridge.error[0] in message:
-        raise bridge.error[1]
+        error = bridge.error[1]
+        # The R call stack above shows where the step went wrong; the traceback would show only
+        # the bridge's Python frames (the task still records it with the exception).
+        setattr(error, "report_traceback", False)  # noqa: B010 - an attribute BaseException lacks
+        raise error
     if seconds and "reached elapsed time limit" in message:
         raise TimeoutException(f"step '{step}' exceeded its @timeout ({message})")
     raise RStepError(message)
