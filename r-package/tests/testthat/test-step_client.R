@@ -6,6 +6,8 @@ test_that("a step opens from its run and name, or from its pathspec, and lists i
   expect_identical(step_client$new("ClientFlow/2/square")$id, "square")
   expect_identical(run$step("square")$pathspec, step$pathspec)
   expect_identical(step$parent, "2")
+  expect_true("user:tester" %in% step$tags)
+  expect_s3_class(step$created_at, "POSIXct")
   expect_length(step$tasks, 3)
   expect_type(step$tasks, "character")
   expect_true(step$a_task %in% step$tasks)
