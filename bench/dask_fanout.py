@@ -4,8 +4,9 @@ Per repetition, alternating, each in a fresh local store: `fanout_flow.py --quie
 (the local launcher, `--max-workers` = cores), then the same with `--with dask` on a cluster of
 one `dask scheduler` and two `dask worker --nthreads 2` processes on 127.0.0.1, started once by
 this script (its start-up not timed, its memory not counted) with `--max-workers 4`, the
-cluster's thread count. Every task then goes through Dask: a fresh braidflow process on a worker,
-from the run's code package, in a temporary directory. The workers reach the same local store
+cluster's thread count. Every task then goes through Dask: a process forked for it on a worker
+by that worker's warm braidflow process for the run (which unpacked the run's code package once),
+in a temporary directory. The workers reach the same local store
 (same machine), as they would reach the service and S3 elsewhere.
 
 Per-task overhead of going through Dask = (median Dask wall - median local wall) / 100.

@@ -76,8 +76,11 @@ def test_a_branch_foreach_and_resume_run_on_both_workers_from_the_code_package(
     for task in run:  # every artifact reads back through the client
         for t in task:
             assert {a.id: a.data for a in t.artifacts}
-    # Each task ran in a fresh directory of its worker, never in the submitter's.
-    assert all("braidflow-task-" in cwd for cwd in run["collect"].task.data.cwds)
+    # Each task ran in a process and a fresh directory of its own on its worker, never in the
+    # submitter's directory.
+    collect = run["collect"].task.data
+    assert len(collect.pids) == len(collect.cwds) == 8
+    assert all("braidflow-task-" in cwd for cwd in collect.cwds)
     # The workers' own directories (their HOME) keep no store and no code: only the S3 read cache.
     for folder in dask_cluster.folders:
         assert not list(folder.rglob(".braidflow")) and not list(folder.rglob("dask_flow.py"))
@@ -90,6 +93,7 @@ def test_dask_on_one_step_sends_only_that_step(project):
     assert run.data.final == 42
     assert _worker_of(run["heavy"].task) is not None
     assert _worker_of(run["start"].task) is None and _worker_of(run["end"].task) is None
+    assert run["heavy"].task.runtime_name == "dask" and run["start"].task.runtime_name == "local"
     assert '"memory": 1000' in run["heavy"].task.metadata_dict["resources"]
 
 
@@ -145,7 +149,9 @@ def test_a_worker_killed_mid_task_fails_that_attempt_and_the_retry_runs_once(pro
     )
     (task,) = _running_hold(project, 1)
     worker = _worker_of(task)
-    os.kill(_workers(dask_cluster)[worker], signal.SIGKILL)
+    killed = _workers(dask_cluster)[worker]
+    assert _task_hosts(killed)  # the warm process that runs this run's tasks on that worker
+    os.kill(killed, signal.SIGKILL)
     stdout, stderr = proc.communicate(timeout=MAX_WAIT_S * 2)
     assert proc.returncode == 0, stdout + stderr
     task = Task(task.pathspec)
@@ -157,6 +163,21 @@ def test_a_worker_killed_mid_task_fails_that_attempt_and_the_retry_runs_once(pro
     attempts = {m.value for m in task.metadata if m.name == "attempt"}
     assert attempts == {"0", "1"}  # two attempts recorded, no third, none twice
     assert [m.value for m in task.metadata if m.name == "dask-worker" and m.attempt_id == 0] == [worker]
+    # The killed worker's warm braidflow process went with it (the nanny started a new worker).
+    _wait_for(lambda: not _task_hosts(killed), "the killed worker's task host exiting")
+
+
+def _task_hosts(worker_pid: int) -> list[int]:
+    """The pids of the braidflow task hosts that worker process `worker_pid` started."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # not a process, or it ended meanwhile
+            continue
+        if b"_task-host" in argv and argv[argv.index(b"--parent") + 1] == str(worker_pid).encode():
+            found.append(int(proc.name))
+    return found
 
 
 def test_ctrl_c_cancels_the_runs_dask_futures_and_stops_its_tasks(project, dask_cluster):

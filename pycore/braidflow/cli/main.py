@@ -16,7 +16,7 @@ import click
 
 from braidflow import __version__
 from braidflow.cli.gc import gc
-from braidflow.cli.remote import task_from_package
+from braidflow.cli.remote import task_host
 from braidflow.cli.service import service
 from braidflow.cli.stubs import dev
 from braidflow.cli.tutorials import tutorials
@@ -68,4 +68,4 @@ main.add_command(tutorials)
 main.add_command(dev)
 main.add_command(service)
 main.add_command(watch)
-main.add_command(task_from_package)
+main.add_command(task_host)

@@ -194,3 +194,17 @@ def add_task_command(group: click.Group) -> None:
         report = report_to_metadata(binding, inputs, attempt)
         ok = execute_task(binding, inputs, attempt, options, report)
         sys.exit(0 if ok else 1)
+
+    @group.command("_task-host", hidden=True)
+    @click.option("--socket", "address", required=True, help="The Unix socket to serve attempts on.")
+    @click.option("--parent", type=int, required=True, help="The worker process: serve while it lives.")
+    @click.option("--max-num-splits", type=int, default=100)
+    @click.option("--with", "decospecs", multiple=True)
+    @click.pass_obj
+    def task_host(
+        obj: Any, address: str, parent: int, max_num_splits: int, decospecs: tuple[str, ...]
+    ) -> None:
+        from braidflow.runtime.task_host import serve  # only Dask workers run it
+
+        binding = bind(obj.flow_cls, obj.graph, obj.settings, _decorators({"decospecs": decospecs}))
+        serve(binding, TaskOptions(max_num_splits=max_num_splits), address, parent)

@@ -18,11 +18,18 @@ from braidflow.runtime.inputs import read_task_inputs
 from braidflow.runtime.launcher import ForkLauncher, TaskExit
 
 WORKER_FIELD = "dask-worker"
+RUNTIME = "dask"  # the runtime_name of tasks run this way
 
 
 def worker_event(worker: str, attempt: int) -> MetadataEvent:
     """The task metadata saying which worker ran attempt `attempt`."""
     return MetadataEvent(WORKER_FIELD, worker, WORKER_FIELD, (f"attempt_id:{attempt}",), time.time(), attempt)
+
+
+def attempt_started(binding: FlowBinding, pathspec: str, attempt: int) -> bool:
+    """Whether attempt `attempt` has started before: Dask runs a task again when its worker died,
+    but only braidflow's @retry may start another attempt."""
+    return any(a.attempt == attempt for a in binding.metadata.list_attempts(pathspec))
 
 
 def run_attempt_here(

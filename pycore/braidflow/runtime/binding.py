@@ -26,6 +26,7 @@ class FlowBinding:
     settings: Settings
     policies: dict[str, StepPolicy] = field(default_factory=dict)
     decospecs: tuple[str, ...] = ()  # the --with specs, as typed: a remote task is given them again
+    runtime: str = "local"  # where its tasks run, recorded on each (Task.runtime_name): "local", "dask"
 
     def policy(self, step: str) -> StepPolicy:
         """The step's decorators as the runtime applies them (defaults if it has none)."""

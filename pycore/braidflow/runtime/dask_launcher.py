@@ -2,12 +2,14 @@
 
 Why Dask: data-science teams already run it on Kubernetes, on HPC schedulers and in the cloud,
 so braidflow sends tasks to it instead of managing machines itself. Dask only places work: each
-attempt is one Dask task (`dask_worker.run_attempt`, sent by value) that starts a braidflow
-process in an empty directory on the worker, from the run's code package; that process runs the
-attempt as the local launcher would and records its start, logs (live after a second) and
-outcome in the run's metadata store. Protocol with the scheduler process:
+attempt is one Dask task (`dask_worker.run_attempt`, sent by value) that asks the worker's warm
+braidflow process for the run (`task_host.py`: the run's code package unpacked and the flow
+loaded once per worker) to fork a process for the attempt; that process runs the attempt as the
+local launcher would and records its start, logs (live after a second) and outcome in the run's
+metadata store. Protocol with the scheduler process:
 
-- `launch` submits the call with `retries=0` and the step's `@resources` as Dask resources;
+- `launch` submits the call with `retries=0` and the step's `@resources` as Dask resources; the
+  first launch of a run also has every worker start its warm process, while that task runs;
 - the future's result carries the recorded outcome (pickled `TaskResult`), or says why there is
   none: a worker that died, an attempt Dask started twice (refused on the worker, since only
   braidflow's `@retry` decides about another attempt), a worker without braidflow;
@@ -33,7 +35,7 @@ from braidflow.datastore.logs import iter_raw_records
 from braidflow.exceptions import ClusterError, ConfigError
 from braidflow.metadata.base import ExceptionInfo, TaskResult, TaskStatus
 from braidflow.runtime import dask_worker
-from braidflow.runtime.attempt import WORKER_FIELD, worker_event
+from braidflow.runtime.attempt import RUNTIME, WORKER_FIELD, worker_event
 from braidflow.runtime.binding import FlowBinding, TaskOptions
 from braidflow.runtime.capture import Echo, StreamCapture
 from braidflow.runtime.inputs import TaskInputs
@@ -68,6 +70,7 @@ class _ByValue:
 
 
 _RUN_ATTEMPT = _ByValue(dask_worker.run_attempt)
+_START_HOST = _ByValue(dask_worker.start_host)
 
 
 @dataclass
@@ -110,6 +113,8 @@ class DaskLauncher:
     ) -> None:
         """Launch on the cluster of `client` (a connected `distributed.Client`, see `connect`);
         `echo` shows each task's output here once its attempt ended."""
+        # The attempts it records itself (those lost with their worker) ran on Dask too.
+        binding = dataclasses.replace(binding, runtime=RUNTIME)
         self._binding, self._options, self._client, self._echo = binding, options, client, echo
         settings = binding.settings
         env = {
@@ -127,11 +132,14 @@ class DaskLauncher:
             self._args += ["--with", spec]
         self._running: dict[str, _Remote] = {}  # by Dask key
         self._ended: queue.Queue[str] = queue.Queue()
+        self._warmed = False
 
     def launch(self, inputs: TaskInputs, attempt: int) -> None:
         pathspec = inputs.task.pathspec
         key = f"braidflow-{pathspec}-{attempt}-{uuid.uuid4().hex[:8]}"
         request = {"key": key, "pathspec": pathspec, "attempt": attempt, "args": self._args, "env": self._env}
+        if not self._warmed:
+            self._warm_up(request)
         resources = dask_resources(self._binding.policy(inputs.task.step).resources)
         missing = self._unavailable(resources)
         future = None
@@ -144,6 +152,18 @@ class DaskLauncher:
             self._ended.put(key)
         else:
             future.add_done_callback(lambda _: self._ended.put(key))
+
+    def _warm_up(self, request: dict[str, Any]) -> None:
+        """Have every worker start its task host for this run now, while the first task runs, so
+        later tasks do not wait for one to start."""
+        self._warmed = True
+        for address in self._client.scheduler_info(n_workers=-1).get("workers", {}):
+            key = f"braidflow-warm-up-{uuid.uuid4().hex[:8]}"
+            future = self._client.submit(
+                _START_HOST, request, key=key, workers=[address], allow_other_workers=False, pure=False
+            )
+            forget: Any = distributed.fire_and_forget  # distributed's API is untyped
+            forget(future)
 
     def _unavailable(self, resources: dict[str, float]) -> str | None:
         """Why no worker of the cluster can take a task needing `resources` (None: one can)."""

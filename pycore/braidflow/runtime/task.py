@@ -254,7 +254,6 @@ def environment_facts() -> dict[str, str]:
     """Where tasks run: this machine and interpreter, which a local launcher's tasks share.
     Computed once per process (platform.platform() alone costs milliseconds)."""
     return {
-        "runtime": "local",
         "python_version": platform.python_version(),
         "platform": platform.platform(),
         "hostname": platform.node(),
@@ -266,7 +265,8 @@ def environment_facts() -> dict[str, str]:
 def task_events(binding: FlowBinding, inputs: TaskInputs, attempt: int) -> list[MetadataEvent]:
     """The metadata an attempt records about itself."""
     now, task = time.time(), inputs.task
-    facts = {"attempt": str(attempt), "user": binding.username, **environment_facts()}
+    facts = {"attempt": str(attempt), "user": binding.username, "runtime": binding.runtime}
+    facts.update(environment_facts())
     if inputs.run.origin_run_id:
         facts["origin-run-id"] = inputs.run.origin_run_id
     if task.foreach_stack:

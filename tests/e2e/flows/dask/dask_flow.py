@@ -40,6 +40,7 @@ class DaskProofFlow(FlowSpec):
         time.sleep(0.3)  # long enough for the foreach to spread over both workers
         self.sq = self.input**2
         self.cwd = os.getcwd()
+        self.pid = os.getpid()
         print(f"square of {self.input} in {current.pathspec}")
         self.next(self.collect)
 
@@ -47,6 +48,7 @@ class DaskProofFlow(FlowSpec):
     def collect(self, inputs):
         self.squares = sorted(i.sq for i in inputs)
         self.cwds = sorted({i.cwd for i in inputs})
+        self.pids = sorted({i.pid for i in inputs})
         self.next(self.end)
 
     @step
