@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import SERVERS, Measurement, measure
+from measure import SERVERS, Measurement, measure, print_rows
 from sides import FLOWS, HERE, braidflow_side
 
 REPO = HERE.parent
@@ -83,13 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--reps", type=int, default=3)
     opts = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="braidflow-dask-bench-"))
-    try:
-        lines = run_dask_fanout(workdir, opts.n, opts.reps)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    print("\n".join(lines))
-    return 0 if "FAILED" not in lines[2] else 1
+    return print_rows(lambda workdir: run_dask_fanout(workdir, opts.n, opts.reps), "braidflow-dask-bench-")
 
 
 if __name__ == "__main__":

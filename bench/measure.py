@@ -14,11 +14,13 @@ import contextlib
 import ctypes
 import os
 import resource
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,3 +174,17 @@ def measure(
         cpu_s=cpu,
         returncode=returncode,
     )
+
+
+def print_rows(rows: Callable[[Path], list[str]], prefix: str) -> int:
+    """Run a bench section on its own in a fresh work directory; print its table lines.
+
+    Returns the exit code: 1 if a row says FAILED, else 0.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        lines = rows(workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print("\n".join(lines))
+    return 1 if any("FAILED" in line for line in lines) else 0

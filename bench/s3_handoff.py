@@ -32,14 +32,15 @@ import time
 import uuid
 from pathlib import Path
 
-from measure import SERVERS, Measurement, measure
+from measure import SERVERS, Measurement, measure, print_rows
 from sides import FLOWS, HERE, braidflow_side
 
 from braidflow.datastore.s3 import PART_SIZE
 
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests"))
-from servers.moto_s3 import MotoServer, start_moto, stop  # noqa: E402  (the tests' own server helper)
+from servers.moto_s3 import MotoServer, start_moto  # noqa: E402  (the tests' own server helpers)
+from servers.processes import stop  # noqa: E402
 
 TIMEOUT_S = 1200.0
 MAX_REPS = 3
@@ -184,13 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mib", type=int, default=1024)
     parser.add_argument("--reps", type=int, default=1)
     opts = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="braidflow-s3-bench-"))
-    try:
-        lines = run_s3_handoff(workdir, opts.mib, opts.reps)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    print("\n".join(lines))
-    return 0 if "FAILED" not in lines[2] else 1
+    return print_rows(lambda workdir: run_s3_handoff(workdir, opts.mib, opts.reps), "braidflow-s3-bench-")
 
 
 if __name__ == "__main__":

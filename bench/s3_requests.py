@@ -32,7 +32,8 @@ from sides import HERE
 from braidflow.datastore.s3 import CONCURRENCY, S3BlobStore
 
 sys.path.insert(0, str(HERE.parent / "tests"))
-from servers.moto_s3 import MotoServer, start_moto, stop  # the tests' own server helper
+from servers.moto_s3 import MotoServer, start_moto  # the tests' own server helpers
+from servers.processes import stop
 
 
 def _rate(calls: list[Callable[[], Any]], threads: int) -> float:

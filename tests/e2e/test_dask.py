@@ -22,11 +22,10 @@ from servers.dask_cluster import (
     DaskCluster,
     start_scheduler,
     start_worker,
-    stop,
     wait_for_workers,
     worker_env,
 )
-from servers.moto_s3 import free_port
+from servers.processes import free_port, stop
 
 # The `dask` entry of the backend matrix: the session's cluster, a service and an S3 bucket;
 # every test on one xdist worker, so the session starts one cluster.

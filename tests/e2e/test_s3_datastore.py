@@ -18,7 +18,8 @@ from braidflow import Flow
 from braidflow.datastore import ArtifactStore, open_blob_store
 from braidflow.exceptions import ArtifactError, NotFoundError
 from braidflow.r_bridge import RObject
-from servers.moto_s3 import MotoServer, free_port, start_moto, stop
+from servers.moto_s3 import MotoServer, start_moto
+from servers.processes import free_port, stop
 
 pytestmark = pytest.mark.backends("s3")
 

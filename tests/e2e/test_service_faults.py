@@ -12,7 +12,8 @@ from pathlib import Path
 from braidflow.exceptions import NotFoundError
 from braidflow.metadata import open_metadata_store
 from braidflow.metadata.base import RunStatus, TaskStatus
-from servers.grpc_service import free_port, running_service, start_service, stop_service
+from servers.grpc_service import running_service, start_service, stop_service
+from servers.processes import free_port
 
 FLOWS = Path(__file__).parent / "flows"
 # (flow file, flow name, tasks of one successful run incl. the _parameters task, user)

@@ -9,7 +9,8 @@ import sys
 from contextlib import closing
 
 from braidflow.metadata import open_metadata_store
-from servers.grpc_service import free_port, running_service
+from servers.grpc_service import running_service
+from servers.processes import free_port
 
 
 def test_a_service_refuses_a_database_written_by_a_newer_braidflow(tmp_path):

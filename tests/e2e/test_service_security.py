@@ -17,7 +17,8 @@ from braidflow.wire._gen.v1 import artifact_service_pb2 as asv
 from braidflow.wire._gen.v1 import artifact_service_pb2_grpc as asv_grpc
 from braidflow.wire._gen.v1 import metadata_service_pb2 as ms
 from braidflow.wire._gen.v1 import metadata_service_pb2_grpc as ms_grpc
-from servers.grpc_service import free_port, running_service, wait_until_serving
+from servers.grpc_service import running_service, wait_until_serving
+from servers.processes import free_port
 from servers.tls import make_tls_files
 
 FLOWS = Path(__file__).parent / "flows"

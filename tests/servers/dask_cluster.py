@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from servers.moto_s3 import MotoServer, free_port
+from servers.moto_s3 import MotoServer
+from servers.processes import free_port, stop
 
 START_TIMEOUT_S = 60.0
 WORKER_RESOURCES = "cpu=2,memory=8000"  # what each worker offers to @resources steps
@@ -82,17 +83,6 @@ def wait_for_workers(cluster: DaskCluster, count: int) -> None:
 
     with distributed.Client(cluster.address, timeout=START_TIMEOUT_S, set_as_default=False) as client:
         client.wait_for_workers(count, timeout=START_TIMEOUT_S)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate a process we started and reap it."""
-    if proc.poll() is None:
-        proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def stop_cluster(cluster: DaskCluster) -> None:

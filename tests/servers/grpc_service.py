@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,12 +14,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from servers.processes import free_port, stop
 
 
 @dataclass
@@ -125,13 +119,7 @@ def start_service(
 
 def stop_service(service: ServiceProcess, timeout_s: float = 30.0) -> int:
     """SIGTERM the service and wait for it; returns its exit code."""
-    if service.proc.poll() is None:
-        service.proc.terminate()
-    try:
-        return service.proc.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        service.proc.kill()
-        return service.proc.wait()
+    return stop(service.proc, timeout_s)
 
 
 @contextmanager

@@ -8,7 +8,6 @@ standard variables, nothing braidflow-specific but the datastore URL).
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,14 +20,9 @@ from typing import Any
 
 import pytest
 
+from servers.processes import free_port, stop
+
 START_TIMEOUT_S = 30.0
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now, on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -86,16 +80,6 @@ def start_moto(log: Path, **env: str) -> tuple[subprocess.Popen[bytes], MotoServ
                 proc.kill()
                 raise RuntimeError(f"moto_server did not start; see {log}:\n{log.read_text()}") from None
             time.sleep(0.1)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate a server process and reap it."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture(scope="session")
