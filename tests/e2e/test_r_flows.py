@@ -50,6 +50,19 @@ def test_r_flow_runs_and_python_reads_its_artifacts(rscript: Any) -> None:
     assert "helper.R" in code.info["files"] and 'braidflow("HelloRFlow")' in code.flowspec
 
 
+def test_nested_foreach_in_r_gives_one_foreach_stack_frame_per_level(rscript: Any) -> None:
+    proc = rscript("nested.R", "run")
+    assert proc.returncode == 0, proc.stderr
+    run = braidflow.Flow("NestedRFlow").latest_run
+    stacks = sorted((t.data.label, t.data.stack) for t in run["inner"].tasks())
+    assert stacks == [
+        (f"{letter}{number}", [[i, 2, letter], [j, 3, number]])
+        for i, letter in enumerate("ab")
+        for j, number in enumerate((10, 20, 30))
+    ]
+    assert list(run.data.all_labels) == ["a10", "a20", "a30", "b10", "b20", "b30"]
+
+
 def test_r_error_fails_the_task_with_its_message_and_r_call_stack(rscript: Any) -> None:
     proc = rscript("failing.R", "run")
     assert proc.returncode == 1
