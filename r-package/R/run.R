@@ -8,9 +8,11 @@
 #'
 #' @param flow A flow from [braidflow()].
 #' @param ... Options of `run` (`max_workers = 4`, `max_num_splits`, `tag`, `with`,
-#'   `run_id_file`) and parameter values (`alpha = 0.7`). Options of Metaflow's R
-#'   package with no meaning here (`batch`, `package_suffixes`, ...) are ignored with a
-#'   warning.
+#'   `run_id_file`), `metadata` and `datastore` (`"local"`, `"local@DIR"`, a URL such as
+#'   `"service@grpc://host:50051"` or `"s3://bucket/prefix"`) and parameter values
+#'   (`alpha = 0.7`). Options of Metaflow's R package with no meaning here (`batch`,
+#'   `package_suffixes`, ..., and Metaflow's `metadata = "service"` or `datastore = "s3"`,
+#'   which name no place) are ignored with a warning.
 #' @return The exit status of the command, invisibly: 0 when the run succeeded, 1 when it
 #'   failed, 2 for a flow or command line that cannot run. Under `Rscript flow.R` a
 #'   non-zero status also becomes the script's exit status.
@@ -38,7 +40,8 @@ run <- function(flow = NULL, ...) {
   from_command_line <- !is.null(script) && normalizePath(script) == flow$file
   args <- if (from_command_line) commandArgs(trailingOnly = TRUE) else character(0)
   if (!length(args)) {
-    args <- c("run", run_options(flow, list(...)))
+    options <- list(...)
+    args <- c(store_options(options), "run", run_options(flow, options))
   } else if (length(list(...))) {
     warning("run(): arguments are ignored when the command line gives the command", call. = FALSE)
   }
@@ -56,7 +59,7 @@ run <- function(flow = NULL, ...) {
 # Arguments of run(...) as command-line options of `run`.
 run_options <- function(flow, options) {
   ignored <- c(
-    "batch", "package_suffixes", "metadata", "datastore", "environment", "my_parameter",
+    "batch", "package_suffixes", "environment", "my_parameter",
     "max_retries", "cpu", "memory", "gpu", "image", "queue", "iam_role", "namespace"
   )
   renamed <- c(
@@ -66,6 +69,9 @@ run_options <- function(flow, options) {
   args <- character(0)
   for (name in names(options)) {
     value <- options[[name]]
+    if (name %in% c("metadata", "datastore") && !name %in% names(flow$parameters)) {
+      next # store_options()
+    }
     if (name %in% names(flow$parameters)) {
       option <- name
     } else if (name %in% names(renamed)) {
@@ -81,6 +87,32 @@ run_options <- function(flow, options) {
     }
     if (is.null(value)) next
     for (item in as.character(value)) args <- c(args, paste0("--", option), item)
+  }
+  args
+}
+
+# run(metadata =, datastore =) as the command line's --metadata and --datastore, when the value
+# names a store braidflow can open; Metaflow's bare "service" or "s3" names none and is ignored.
+store_options <- function(options) {
+  args <- character(0)
+  for (name in intersect(c("metadata", "datastore"), names(options))) {
+    value <- options[[name]]
+    usable <- is.character(value) && length(value) == 1 && !is.na(value) &&
+      (value == "local" || grepl("://", value, fixed = TRUE) ||
+        (name == "metadata" && grepl("^(local|service)@", value)))
+    if (usable) {
+      args <- c(args, paste0("--", name), value)
+    } else {
+      where <- if (name == "metadata") {
+        "local@DIR or service@grpc://host:port"
+      } else {
+        "a URL such as s3://bucket/prefix"
+      }
+      warning(sprintf(
+        "run(): %s = %s is ignored: braidflow needs \"local\" or where the store is (%s)",
+        name, deparse(value, nlines = 1L)[1], where
+      ), call. = FALSE)
+    }
   }
   args
 }

@@ -34,7 +34,9 @@ task_run <- function(fn, self, inputs, workdir, seconds, bridge) {
       },
       error = function(e) {
         calls <- sys.calls()
-        internal <- vapply(seq_along(calls), function(i) is_braidflow_function(sys.function(i)), logical(1))
+        internal <- vapply(
+          seq_along(calls), function(i) is_braidflow_function(sys.function(i)), logical(1)
+        )
         failure <<- c(conditionMessage(e), task_call_stack(calls, internal))
       }
     ),

@@ -226,7 +226,7 @@ def test_run_called_from_a_sourcing_script_ignores_metaflow_only_arguments_with_
         '  parameter("x", default = 1) %>%\n'
         '  step(step = "start", r_function = function(self) self$y <- self$x * 2, next_step = "end") %>%\n'
         '  step(step = "end") %>%\n'
-        '  run(package_suffixes = ".R", datastore = "local", max_workers = 1, x = 3, tag = "sourced")\n'
+        '  run(package_suffixes = ".R", datastore = "s3", max_workers = 1, x = 3, tag = "sourced")\n'
     )
     driver = tmp_path / "driver.R"
     driver.write_text(f'status <- source("{flow}")$value\ncat("status:", status, "\\n")\n')
@@ -234,7 +234,7 @@ def test_run_called_from_a_sourcing_script_ignores_metaflow_only_arguments_with_
     assert proc.returncode == 0, proc.stderr
     assert "status: 0" in proc.stdout
     assert "'package_suffixes' has no meaning in braidflow and is ignored" in proc.stderr
-    assert "'datastore' has no meaning in braidflow and is ignored" in proc.stderr
+    assert 'datastore = "s3" is ignored' in proc.stderr  # Metaflow's name, not a place
     run = braidflow.Flow("SourcedRFlow").latest_run
     assert run.data.y == 6.0 and "sourced" in run.user_tags
 

@@ -6,6 +6,22 @@ test_that("run() maps its arguments to command-line options and warns on foreign
   )
   expect_warning(braidflow:::run_options(flow, list(package_suffixes = ".R")), "ignored")
   expect_error(braidflow:::run_options(flow, list(bogus = 1)), class = "braidflow_error_invalid_run")
+  expect_equal(braidflow:::run_options(flow, list(metadata = "local", datastore = "s3")), character(0))
+})
+
+test_that("run(metadata =, datastore =) become --metadata and --datastore when they name a store", {
+  expect_equal(
+    braidflow:::store_options(list(metadata = "local@/srv/project", datastore = "s3://bucket/runs")),
+    c("--metadata", "local@/srv/project", "--datastore", "s3://bucket/runs")
+  )
+  expect_equal(braidflow:::store_options(list(metadata = "service@grpc://host:50051")),
+               c("--metadata", "service@grpc://host:50051"))
+  expect_equal(braidflow:::store_options(list(datastore = "local")), c("--datastore", "local"))
+  expect_warning(
+    expect_equal(braidflow:::store_options(list(metadata = "service", datastore = "s3")), character(0)),
+    "metadata = \"service\" is ignored"
+  )
+  expect_warning(braidflow:::store_options(list(datastore = "s3")), "s3://bucket/prefix")
 })
 
 test_that("the flow's JSON description carries the graph and no R code", {
