@@ -379,6 +379,7 @@ def test_show_check_help_logs_and_an_unknown_command(rscript: Any) -> None:
     assert helped.returncode == 0 and "--alpha FLOAT" in helped.stdout
     unknown = rscript("hello.R", "bogus")
     assert unknown.returncode == 2 and "No such command 'bogus'" in unknown.stderr
+    assert "Usage: hello.R [OPTIONS] COMMAND" in unknown.stderr  # names the R file
     assert rscript("hello.R", "--quiet", "run").returncode == 0
     logs = rscript("hello.R", "logs", f"{braidflow.Flow('HelloRFlow').latest_run.id}/end")
     assert logs.returncode == 0 and "total 14 alpha 0.5" in logs.stdout
