@@ -71,10 +71,11 @@ def _descendants(root: int) -> list[int]:
 SERVERS: set[int] = set()
 
 
-def _measured() -> list[int]:
-    """Descendants of this process, other than the SERVERS and their own children."""
-    spared = set(SERVERS)
-    for server in SERVERS:
+def _measured(existing: frozenset[int] = frozenset()) -> list[int]:
+    """Descendants of this process, other than the SERVERS and their own children, and the
+    processes that were `existing` before the measurement (a test's servers, say)."""
+    spared = set(SERVERS) | existing
+    for server in spared.copy():
         spared.update(_descendants(server))
     return [pid for pid in _descendants(os.getpid()) if pid not in spared]
 
@@ -94,10 +95,12 @@ def _memory_kib(pid: int) -> tuple[int, int]:
 
 
 class _TreeSampler(threading.Thread):
-    """Samples the summed PSS and RSS of this process's descendants until stopped."""
+    """Samples the summed PSS and RSS of this process's descendants (but those `existing`
+    before) until stopped."""
 
-    def __init__(self) -> None:
+    def __init__(self, existing: frozenset[int]) -> None:
         super().__init__(daemon=True)
+        self._existing = existing
         self.peak_pss_kib = 0
         self.peak_rss_kib = 0
         self._stop_event = threading.Event()
@@ -105,7 +108,7 @@ class _TreeSampler(threading.Thread):
     def run(self) -> None:
         while True:
             pss = rss = 0
-            for pid in _measured():  # every descendant but the harness's own servers
+            for pid in _measured(self._existing):  # every descendant but the servers
                 p, r = _memory_kib(pid)
                 pss, rss = pss + p, rss + r
             self.peak_pss_kib = max(self.peak_pss_kib, pss)
@@ -118,11 +121,12 @@ class _TreeSampler(threading.Thread):
         self.join()
 
 
-def reap_orphans(grace_s: float = 30.0) -> None:
+def reap_orphans(grace_s: float = 30.0, existing: frozenset[int] = frozenset()) -> None:
     """Wait for adopted orphans, so their CPU time is counted and none is left running.
 
     An orphan still alive after `grace_s` is killed: it belongs to the measured command, and it
-    must not run on into the next measurement.
+    must not run on into the next measurement. Processes `existing` before the measurement, and
+    theirs, are no orphans of it: they are never waited for nor killed.
     """
     deadline = time.monotonic() + grace_s
     while True:
@@ -132,10 +136,10 @@ def reap_orphans(grace_s: float = 30.0) -> None:
             return
         if pid != 0:
             continue
-        if SERVERS and not _measured():
+        if (SERVERS or existing) and not _measured(existing):
             return
         if time.monotonic() > deadline:
-            for leftover in _measured():
+            for leftover in _measured(existing):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(leftover, signal.SIGKILL)
         time.sleep(_INTERVAL_S)
@@ -148,8 +152,9 @@ def measure(
 
     Output goes to `log` (the same file kind for both frameworks, so neither pays for a pipe).
     """
+    existing = frozenset(_descendants(os.getpid()))  # e.g. the servers of the test that measures
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    sampler = _TreeSampler()
+    sampler = _TreeSampler(existing)
     with open(log, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdout=out, stderr=subprocess.STDOUT)
@@ -164,7 +169,7 @@ def measure(
             killer.cancel()
         wall = time.perf_counter() - start
     sampler.stop()
-    reap_orphans()
+    reap_orphans(existing=existing)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return Measurement(
