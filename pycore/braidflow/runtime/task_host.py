@@ -24,6 +24,7 @@ import base64
 import contextlib
 import ctypes
 import dataclasses
+import gc
 import json
 import os
 import select
@@ -74,6 +75,8 @@ def serve(binding: FlowBinding, options: TaskOptions, address: str, parent: int)
     """Run attempts of the flow on request at `address` until worker process `parent` is gone."""
     environment_facts()  # cached: computing it costs an attempt milliseconds
     binding = dataclasses.replace(binding, runtime=RUNTIME)  # recorded on its tasks: they ran on Dask
+    gc.collect()
+    gc.freeze()  # attempts inherit the heap as it is: collections in them copy none of its pages
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     staged = f"{address}.{os.getpid()}"
     listener.bind(staged)
