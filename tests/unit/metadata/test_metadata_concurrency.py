@@ -1,29 +1,70 @@
-"""Many writers at once: forked task processes sharing one store, threads, separate stores."""
+"""Many writers at once: forked task processes sharing one store, threads, separate stores.
+
+The children are forked from the test process itself, which holds other threads (pytest-xdist's,
+a Dask client's, jedi's pipe readers): a child runs only its store work and leaves by `os._exit`,
+and garbage is collected before each fork, so no child finalizes an object whose lock another
+thread held at the fork (that hung a whole run once). A child that still hangs fails the test.
+"""
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import os
+import signal
 import threading
+import time
+import traceback
 from collections.abc import Callable
 from multiprocessing.synchronize import Barrier
 
 from braidflow.metadata import MetadataStore, _connections, open_metadata_store
 from braidflow.metadata.base import ArtifactRecord, MetadataEvent, NewTask, RunStatus, TaskResult, TaskStatus
 
-FORK = multiprocessing.get_context("fork")
+FORK = multiprocessing.get_context("fork")  # its Barrier works across os.fork
+CHILD_TIMEOUT_S = 120.0
 FLOW = "SharedFlow"
+
+
+def _fork(target: Callable[[], None]) -> int:
+    """A child process that runs `target` and exits 0 (1 if it raised); its pid."""
+    gc.collect()  # nothing left for the child's own collections to finalize
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            target()
+            code = 0
+        except BaseException:
+            os.write(2, traceback.format_exc().encode())
+        finally:
+            os._exit(code)
+    return pid
+
+
+def _exit_codes(pids: list[int], timeout_s: float = CHILD_TIMEOUT_S) -> list[int | None]:
+    """The children's exit codes; None for one still running after `timeout_s` (then killed)."""
+    deadline = time.monotonic() + timeout_s
+    codes: dict[int, int | None] = {}
+    while len(codes) < len(pids) and time.monotonic() < deadline:
+        for pid in pids:
+            if pid not in codes:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    codes[pid] = os.waitstatus_to_exitcode(status)
+        time.sleep(0.05)
+    for pid in pids:
+        if pid not in codes:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    return [codes.get(pid) for pid in pids]
 
 
 def _run_children(count: int, target: Callable[[int, Barrier], None]) -> None:
     barrier = FORK.Barrier(count)
-    children = [FORK.Process(target=target, args=(i, barrier)) for i in range(count)]
-    for child in children:
-        child.start()
-    for child in children:
-        child.join(timeout=120)
-    assert [child.exitcode for child in children] == [0] * count
+    pids = [_fork(functools.partial(target, i, barrier)) for i in range(count)]
+    assert _exit_codes(pids) == [0] * count
 
 
 def _write_runs(store: MetadataStore, worker: int, runs: int, tasks: int) -> None:
@@ -137,19 +178,14 @@ def test_a_forked_child_finalizing_its_inherited_connection_leaves_the_parent_co
 ) -> None:
     store = open_metadata_store(postgres_url)
     store.create_run(FLOW, "parent")  # the parent's connection is open when it forks
-    pid = os.fork()
-    if pid == 0:  # the child: write through its own connection, then drop the inherited one
-        code = 1
-        try:
-            store.create_run(FLOW, "child")
-            store.close()  # closes the child's own connection only
-            _connections._INHERITED.clear()  # what interpreter shutdown does: finalize it
-            gc.collect()
-            code = 0
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+
+    def child() -> None:  # write through its own connection, then drop the inherited one
+        store.create_run(FLOW, "child")
+        store.close()  # closes the child's own connection only
+        _connections._INHERITED.clear()  # what interpreter shutdown does: finalize it
+        gc.collect()
+
+    assert _exit_codes([_fork(child)]) == [0]
     # a goodbye sent by the child on the shared socket would have ended this session
     assert [r.user for r in store.list_runs(FLOW)] == ["child", "parent"]
     store.close()

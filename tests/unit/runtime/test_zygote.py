@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import select
 import signal
@@ -57,6 +58,9 @@ def zygote(loads: Path) -> Iterator[Zygote]:
             log.write(f"{key}\n")
         return f"value of {name} from {pathspec}"
 
+    # Forked from this test process, which holds other threads (pytest-xdist's, a Dask client's,
+    # jedi's pipe readers): no garbage of theirs may be left for the fork server to finalize.
+    gc.collect()
     server = Zygote(_run_task, load_shared)
     yield server
     server.close()
