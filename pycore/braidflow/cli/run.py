@@ -6,7 +6,6 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
@@ -14,8 +13,6 @@ import click
 from braidflow.exceptions import CommandError, ParameterError
 from braidflow.flow.parameter import IncludeFile, JSONType, Parameter, check_parameters, parameters_of
 from braidflow.flow.spec import FlowSpec
-from braidflow.metadata.base import TaskStatus
-from braidflow.runtime.attempt import run_attempt_here
 from braidflow.runtime.inputs import read_task_inputs
 from braidflow.runtime.runner import RunOptions, bind, default_max_workers, resume_flow, run_flow
 from braidflow.runtime.task import TaskOptions, execute_task, report_to_metadata
@@ -170,8 +167,6 @@ def add_task_command(group: click.Group) -> None:
     @click.option("--attempt", type=int, default=0)
     @click.option("--max-num-splits", type=int, default=100)
     @click.option("--with", "decospecs", multiple=True)
-    @click.option("--worker", default=None, help="Run it in a task process, as a remote launcher's worker.")
-    @click.option("--result-file", type=click.Path(dir_okay=False), default=None)
     @click.pass_obj
     def task(
         obj: Any,
@@ -179,16 +174,9 @@ def add_task_command(group: click.Group) -> None:
         attempt: int,
         max_num_splits: int,
         decospecs: tuple[str, ...],
-        worker: str | None,
-        result_file: str | None,
     ) -> None:
         binding = bind(obj.flow_cls, obj.graph, obj.settings, _decorators({"decospecs": decospecs}))
         options = TaskOptions(max_num_splits=max_num_splits)
-        if worker is not None:
-            result = run_attempt_here(
-                binding, pathspec, attempt, options, worker, Path(result_file or "result.pickle")
-            )
-            sys.exit(0 if result.status is TaskStatus.SUCCEEDED else 1)
         binding.metadata.start_attempt(pathspec, attempt)
         inputs = read_task_inputs(binding.metadata, pathspec)
         report = report_to_metadata(binding, inputs, attempt)

@@ -8,9 +8,7 @@ recorded in one transaction. The worker's name is recorded on the attempt (`dask
 
 from __future__ import annotations
 
-import pickle
 import time
-from pathlib import Path
 
 from braidflow.metadata.base import MetadataEvent, TaskResult
 from braidflow.runtime.binding import FlowBinding, TaskOptions
@@ -33,9 +31,9 @@ def attempt_started(binding: FlowBinding, pathspec: str, attempt: int) -> bool:
 
 
 def run_attempt_here(
-    binding: FlowBinding, pathspec: str, attempt: int, options: TaskOptions, worker: str, result_file: Path
+    binding: FlowBinding, pathspec: str, attempt: int, options: TaskOptions, worker: str
 ) -> TaskResult:
-    """Start, run and record attempt `attempt` of the task; its outcome is also pickled to `result_file`."""
+    """Start, run and record attempt `attempt` of the task on worker `worker`; its outcome."""
     launcher = ForkLauncher(binding, options, None)
     try:
         launcher.launch(read_task_inputs(binding.metadata, pathspec), attempt)  # records the start
@@ -45,8 +43,4 @@ def run_attempt_here(
             ended = launcher.wait(timeout=1.0)
     finally:
         launcher.close()
-    result = ended[0].result
-    staged = result_file.with_name(f".{result_file.name}.tmp")
-    staged.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-    staged.replace(result_file)
-    return result
+    return ended[0].result

@@ -35,7 +35,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-RESULT_FILE = "result.pickle"
 CLAIMED = 3  # exit code: the attempt had started elsewhere already (Dask ran the function again)
 POLL_S = 0.1
 HOST_START_S = 300.0  # a code package with heavy imports may take long to load

@@ -10,9 +10,9 @@ Unix socket. One connection per attempt (JSON lines):
 
 - the client sends `{"pathspec", "attempt", "worker"}`;
 - the host forks an attempt process, which answers `{"pid"}` at once (its process group is what
-  the client kills if Dask cancels the attempt), runs the attempt as `_task --worker` does (its
-  own task process, logs and outcome recorded in the metadata store; `run_attempt_here`) in a
-  fresh directory with its output in a file, and answers `{"returncode", "result", "output"}`
+  the client kills if Dask cancels the attempt), runs the attempt (`run_attempt_here`: its own
+  task process, logs and outcome recorded in the metadata store) in a fresh directory with its
+  output in a file, and answers `{"returncode", "result", "output"}`
   (the pickled outcome, base64, "" if there is none; the last lines of its output);
 - the host exits, killing its attempts, once the worker process is gone; it also exits after
   IDLE_S without an attempt.
@@ -27,6 +27,7 @@ import dataclasses
 import gc
 import json
 import os
+import pickle
 import select
 import shutil
 import signal
@@ -44,7 +45,7 @@ from braidflow.metadata import open_metadata_store
 from braidflow.metadata.base import TaskStatus
 from braidflow.runtime.attempt import RUNTIME, attempt_started, run_attempt_here
 from braidflow.runtime.binding import FlowBinding, TaskOptions
-from braidflow.runtime.dask_worker import CLAIMED, RESULT_FILE
+from braidflow.runtime.dask_worker import CLAIMED
 from braidflow.runtime.task import environment_facts
 from braidflow.settings import Settings
 
@@ -151,8 +152,7 @@ def _attempt(conn: socket.socket, binding: FlowBinding, options: TaskOptions) ->
     os.chdir(folder)
     output = folder / "output.log"
     _redirect_output(output)
-    returncode = _run(binding, options, request, folder / RESULT_FILE)
-    result = (folder / RESULT_FILE).read_bytes() if (folder / RESULT_FILE).exists() else b""
+    returncode, result = _run(binding, options, request)
     report = {
         "returncode": returncode,
         "result": base64.b64encode(result).decode(),
@@ -174,29 +174,19 @@ def _redirect_output(path: Path) -> None:
     os.close(fd)
 
 
-def _run(binding: FlowBinding, options: TaskOptions, request: dict[str, Any], result_file: Path) -> int:
-    """Run the attempt as `_task --worker` would; its exit code."""
+def _run(binding: FlowBinding, options: TaskOptions, request: dict[str, Any]) -> tuple[int, bytes]:
+    """Run the attempt; its exit code and its pickled outcome (empty if it has none)."""
     pathspec, attempt = str(request["pathspec"]), int(request["attempt"])
     try:
         if attempt_started(binding, pathspec, attempt):
             print(f"attempt {attempt} of {pathspec} started before; not running it again", file=sys.stderr)
-            return CLAIMED
-        result = run_attempt_here(binding, pathspec, attempt, options, str(request["worker"]), result_file)
-        return 0 if result.status is TaskStatus.SUCCEEDED else 1
-    except SystemExit as done:
-        return _exit_code(done.code)
+            return CLAIMED, b""
+        result = run_attempt_here(binding, pathspec, attempt, options, str(request["worker"]))
+        code = 0 if result.status is TaskStatus.SUCCEEDED else 1
+        return code, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException:
         traceback.print_exc()
-        return 1
+        return 1, b""
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
-
-
-def _exit_code(code: object) -> int:
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    print(code, file=sys.stderr)
-    return 1
