@@ -46,7 +46,8 @@ def become_subreaper() -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
 
 
-def _descendants(root: int) -> list[int]:
+def _children() -> dict[int, list[int]]:
+    """Every live process's children, by parent pid (one scan of /proc)."""
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -59,6 +60,12 @@ def _descendants(root: int) -> list[int]:
         # the command name may hold spaces or parentheses: fields start after the last ')'
         ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
         children.setdefault(ppid, []).append(int(entry.name))
+    return children
+
+
+def _descendants(root: int, children: dict[int, list[int]] | None = None) -> list[int]:
+    """The processes below `root`, from `children` (a fresh scan if not given)."""
+    children = _children() if children is None else children
     found, stack = [], [root]
     while stack:
         for child in children.get(stack.pop(), []):
@@ -74,10 +81,11 @@ SERVERS: set[int] = set()
 def _measured(existing: frozenset[int] = frozenset()) -> list[int]:
     """Descendants of this process, other than the SERVERS and their own children, and the
     processes that were `existing` before the measurement (a test's servers, say)."""
+    children = _children()
     spared = set(SERVERS) | existing
     for server in spared.copy():
-        spared.update(_descendants(server))
-    return [pid for pid in _descendants(os.getpid()) if pid not in spared]
+        spared.update(_descendants(server, children))
+    return [pid for pid in _descendants(os.getpid(), children) if pid not in spared]
 
 
 def _memory_kib(pid: int) -> tuple[int, int]:
