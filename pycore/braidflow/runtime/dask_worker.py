@@ -75,8 +75,7 @@ def _host(request: dict[str, Any], check: bool) -> str | dict[str, Any]:
             return address
         with contextlib.suppress(FileNotFoundError):
             os.unlink(address)  # left by a host that was killed
-        run = "/".join(str(request["pathspec"]).split("/")[:2])
-        argv = [sys.executable, "-m", "braidflow", "_task-host", run, "--socket", address]
+        argv = [sys.executable, "-m", "braidflow", "_task-host", _run_of(request), "--socket", address]
         argv += ["--parent", str(os.getpid()), *request["args"]]
         env = {**os.environ, **request["env"], "BRAIDFLOW_ROOT": folder}
         log_path = os.path.join(folder, "host.log")
@@ -105,10 +104,14 @@ def _host(request: dict[str, Any], check: bool) -> str | dict[str, Any]:
 
 def _host_folder(request: dict[str, Any]) -> str:
     """Where this worker process keeps the host of the request's run and settings."""
-    run = "/".join(str(request["pathspec"]).split("/")[:2])
-    identity = json.dumps([run, request["env"], request["args"], sys.executable], sort_keys=True)
+    identity = json.dumps([_run_of(request), request["env"], request["args"], sys.executable], sort_keys=True)
     digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
     return os.path.join(tempfile.gettempdir(), f"braidflow-hosts-{os.getuid()}", f"{os.getpid()}-{digest}")
+
+
+def _run_of(request: dict[str, Any]) -> str:
+    """The "Flow/RunId" of the request's task."""
+    return "/".join(str(request["pathspec"]).split("/")[:2])
 
 
 def _accepts(address: str) -> bool:
