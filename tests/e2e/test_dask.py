@@ -221,6 +221,20 @@ def test_an_unreachable_scheduler_is_one_clear_error_and_nothing_is_recorded(pro
 
 
 @pytest.mark.backends("embedded")
+@pytest.mark.parametrize("address", ["not-an-address", "tcp://127.0.0.1"])
+def test_a_malformed_scheduler_address_is_one_clear_error_and_nothing_is_recorded(project, address):
+    proc = project.run(
+        str(DASK_FLOWS / "one_step_flow.py"), "run", "--with", "dask", BRAIDFLOW_DASK_SCHEDULER=address
+    )
+    assert proc.returncode == 2, proc.stderr
+    expected = f"error: BRAIDFLOW_DASK_SCHEDULER={address!r} is not a Dask scheduler address"
+    assert proc.stderr.startswith(expected), proc.stderr
+    assert "tcp://host:8786" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1
+    assert list(Metaflow()) == []  # no run, no flow recorded
+
+
+@pytest.mark.backends("embedded")
 def test_a_worker_without_braidflow_fails_the_task_saying_which_worker_and_why(project, tmp_path):
     bare = tmp_path / "bare-python"  # a Python with Dask's distributed but no braidflow
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)

@@ -30,6 +30,7 @@ from typing import Any
 
 import cloudpickle  # type: ignore[import-untyped]  # ships no type information
 import distributed
+from distributed.comm.addressing import parse_address, parse_host_port
 
 from braidflow.datastore.logs import iter_raw_records
 from braidflow.exceptions import ClusterError, ConfigError
@@ -43,6 +44,7 @@ from braidflow.runtime.launcher import TaskExit
 from braidflow.runtime.task import settle_failure, with_task_events
 
 CONNECT_TIMEOUT_S = 5.0
+HOST_PORT_SCHEMES = ("tcp", "tls")  # the address schemes whose location is host:port
 KILLED = "braidflow.exceptions.TaskKilledError"
 # @resources attribute -> Dask resource name; workers offer them with `--resources "cpu=4,memory=16000"`.
 RESOURCE_NAMES = {"cpu": "cpu", "memory": "memory", "gpu": "gpu"}
@@ -86,7 +88,7 @@ def connect(scheduler: str | None) -> Any:
     """A client of the Dask scheduler at `scheduler`.
 
     Raises:
-        ConfigError: no scheduler is configured.
+        ConfigError: no scheduler is configured, or the address is malformed.
         ClusterError: the scheduler cannot be reached within CONNECT_TIMEOUT_S.
     """
     if not scheduler:
@@ -94,6 +96,7 @@ def connect(scheduler: str | None) -> Any:
             "steps are sent to Dask (--with dask or @dask) but no scheduler is set: set "
             "BRAIDFLOW_DASK_SCHEDULER (environment or profile file) to e.g. tcp://host:8786"
         )
+    _check_address(scheduler)
     try:
         client_cls: Any = distributed.Client  # distributed's API is untyped
         return client_cls(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
@@ -102,6 +105,24 @@ def connect(scheduler: str | None) -> Any:
             f"cannot reach the Dask scheduler at {scheduler} (BRAIDFLOW_DASK_SCHEDULER): "
             f"{type(exc).__name__}: {exc}; no run was recorded",
             scheduler=scheduler,
+        ) from None
+
+
+def _check_address(scheduler: str) -> None:
+    """Refuse a malformed TCP or TLS address before a Client is built: the Client that fails on
+    one leaves a thread that prints a traceback and delays the exit by seconds.
+
+    Raises:
+        ConfigError: the address names no host and port.
+    """
+    scheme, location = parse_address(scheduler)
+    try:
+        if scheme in HOST_PORT_SCHEMES:
+            parse_host_port(location)
+    except ValueError as exc:
+        raise ConfigError(
+            f"BRAIDFLOW_DASK_SCHEDULER={scheduler!r} is not a Dask scheduler address ({exc}); "
+            "use e.g. tcp://host:8786"
         ) from None
 
 
